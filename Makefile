@@ -1,0 +1,44 @@
+# Every target works on a fresh clone: it creates .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WIRE_CORPUS ?= corpus
+WIRE_INDEX ?= index
+export WIRE_CORPUS WIRE_INDEX
+
+.PHONY: run test test-browser lint bench bench-relevance bench-extract bench-speed clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+## run: build the index from corpus/ when missing, then serve http://127.0.0.1:5000
+run: $(STAMP)
+	test -f $(WIRE_INDEX)/CURRENT || $(BIN)/wire reindex
+	$(BIN)/wire serve --host 127.0.0.1 --port 5000
+
+## test: the whole suite (browser tests skip without Chromium, except in CI)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check indexer webui tests bench
+	$(BIN)/ruff format --check indexer webui tests bench
+	$(BIN)/mypy indexer
+
+bench: bench-relevance bench-extract bench-speed
+
+bench-relevance: $(STAMP)
+	$(BIN)/python -m bench.relevance
+
+bench-extract: $(STAMP)
+	$(BIN)/python -m bench.extract
+
+bench-speed: $(STAMP)
+	$(BIN)/python -m bench.speed
+
+clean:
+	rm -rf $(WIRE_INDEX) build .pytest_cache

@@ -1,0 +1,218 @@
+"""The `wire` command: a thin layer over the library. Each command parses its
+options, calls one library function and prints."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .index import IndexBusyError
+from .ingest import (
+    AddReport,
+    ImportFormatError,
+    add_pages,
+    count_story_files,
+    import_archives,
+    read_pages,
+    reindex,
+)
+from .search import SearchError, SearchRequest
+from .story import BadStoryError
+
+DEFAULT_CORPUS = "corpus"
+DEFAULT_INDEX = "index"
+MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def corpus_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--corpus",
+        "corpus_dir",
+        envvar="WIRE_CORPUS",
+        default=DEFAULT_CORPUS,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Corpus folder (env WIRE_CORPUS).",
+    )(f)
+
+
+def index_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index",
+        "index_dir",
+        envvar="WIRE_INDEX",
+        default=DEFAULT_INDEX,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Index folder (env WIRE_INDEX).",
+    )(f)
+
+
+def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one clear line and a nonzero exit."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except (SearchError, IndexBusyError, BadStoryError, ImportFormatError) as e:
+            raise click.ClickException(str(e)) from None
+        except FileNotFoundError as e:
+            raise click.ClickException(str(e.args[0] if e.args else e)) from None
+        except PermissionError as e:
+            raise click.ClickException(f"permission denied: {e.filename}") from None
+
+    return wrapper
+
+
+def progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
+    """A tqdm bar on a terminal, silent otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=" stories", disable=not sys.stderr.isatty(), leave=False)
+
+
+@click.group()
+@click.version_option(package_name="wire-search")
+def cli() -> None:
+    """Search scraped news wire stories (PTI, Reuters, AP, AFP, IANS, ANI, UNI)."""
+
+
+@cli.command(name="reindex")
+@corpus_option
+@index_option
+@user_errors
+def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
+    """Rebuild the index from every story in the corpus.
+
+    Builds beside the live index and swaps it in atomically: searches keep
+    working meanwhile, and a crash leaves the old index in place.
+
+    Example: wire reindex --corpus corpus --index index
+    """
+    with progress_bar(count_story_files(corpus_dir) if corpus_dir.is_dir() else None, "indexing") as bar:
+        report = reindex(corpus_dir, index_dir, on_progress=bar.update)
+    for path, reason in report.skipped:
+        click.echo(f"skipped {path}: {reason}", err=True)
+    click.echo(
+        f"indexed {report.indexed} stories, skipped {len(report.skipped)}, "
+        f"in {report.seconds:.1f} s ({report.rate:.0f} stories/s)"
+    )
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@corpus_option
+@index_option
+@user_errors
+def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path) -> None:
+    """Import wire archives (Reuters-21578 .sgm, JSON Lines) into the corpus.
+
+    JSON Lines records carry title, date, body (or text) and url. Re-running
+    adds nothing twice.
+
+    Example: wire import ../shared/data/reuters21578/reut2-*.sgm
+    """
+    with progress_bar(None, "importing") as bar:
+        report = import_archives(corpus_dir, index_dir, files, on_progress=bar.update)
+    _print_add_report(report, "imported")
+
+
+@cli.command(name="add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
+@click.option("--url", help="The page's URL, when adding a single page.")
+@corpus_option
+@index_option
+@user_errors
+def add_command(paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path) -> None:
+    """Add scraped HTML pages (.html, .htm, .html.gz, folders, - for stdin).
+
+    The raw page is kept in the corpus so a later reindex re-extracts it; the
+    story is searchable when the command returns. Exits 1 when anything was skipped.
+
+    Example: wire add --url https://example.com/story.html page.html
+    """
+    missing = [str(p) for p in paths if str(p) != "-" and not p.exists()]
+    if missing:
+        raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
+    with progress_bar(None, "adding") as bar:
+        report = add_pages(corpus_dir, index_dir, read_pages(paths), url=url, on_progress=bar.update)
+    _print_add_report(report, "added")
+    if report.skipped:
+        sys.exit(1)
+
+
+def _print_add_report(report: AddReport, verb: str) -> None:
+    for where, reason in report.skipped:
+        click.echo(f"skipped {where}: {reason}", err=True)
+    click.echo(
+        f"{verb} {len(report.added)}, duplicates {len(report.duplicates)}, skipped {len(report.skipped)}"
+    )
+
+
+@cli.command(name="search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@index_option
+@user_errors
+def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool, index_dir: Path) -> None:
+    """Search the index: words, "phrases", AND/OR/NOT, title:, agency:, place:,
+    date:2024-02, date:[2024-01-01 TO 2024-03-31], prefix*.
+
+    Example: wire search --limit 5 'agency:pti "defence innovation"'
+    """
+    from .searching import WhooshSearch
+
+    backend = WhooshSearch(index_dir)
+    results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
+        return
+    if results.notice:
+        click.echo(results.notice, err=True)
+    click.echo(f"{results.total} stories match ({results.seconds * 1000:.0f} ms)")
+    for n, hit in enumerate(results.hits, 1):
+        meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "", hit.agency, hit.place) if x)
+        click.echo(f"\n{n}. " + click.style(hit.title, bold=True) + (f"  [{meta}]" if meta else ""))
+        click.echo(f"   {terminal_snippet(hit.snippet)}")
+        click.echo(click.style(f"   {hit.path}", dim=True))
+
+
+def terminal_snippet(snippet: str) -> str:
+    """Snippet HTML as terminal text, matches in bold (plain when piped)."""
+    bolded = MARK_RE.sub(lambda m: click.style(m.group(1), bold=True), snippet)
+    return html.unescape(bolded)
+
+
+@cli.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@index_option
+@user_errors
+def serve_command(host: str, port: int, threads: int, index_dir: Path) -> None:
+    """Serve the web UI with waitress (a production WSGI server).
+
+    Example: wire serve --port 5000
+    """
+    import waitress
+
+    from webui import create_app
+
+    app = create_app({"INDEX": str(index_dir)})
+    click.echo(f"serving {index_dir} at http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="wire")
+
+
+def main() -> None:
+    cli(prog_name="wire")

@@ -1,0 +1,139 @@
+"""Readers for bulk wire archives: Reuters-21578 SGML and JSON Lines. Pure.
+
+Each yields ImportRecord (what to write into the corpus) or ImportProblem (a
+record that cannot be used, with the reason); the CLI writes and reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .wire import parse_date
+
+REUTERS_RE = re.compile(r"<REUTERS\b(?P<attrs>[^>]*)>(?P<inner>.*?)</REUTERS>", re.S)
+NEWID_RE = re.compile(r'NEWID="(\d+)"')
+# SGML numeric references to control characters (&#2; starts, &#3; ends a story)
+CONTROL_REF_RE = re.compile(r"&#(?:[0-9]|[12][0-9]|3[01]);")
+# Reuters-21578 briefs carry this placeholder instead of a body.
+BRIEF_BODY = "Blah blah blah."
+# A line with an inner run of spaces is a table row; keep its line breaks.
+TABLE_ROW_RE = re.compile(r"\S {2,}\S|\.{3,}")
+ID_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
+MAX_ID_CHARS = 64
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    id: str
+    date: dt.date | None
+    fields: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    where: str
+    reason: str
+
+
+def _tag(inner: str, name: str) -> str:
+    m = re.search(rf"<{name}>(.*?)</{name}>", inner, re.S)
+    return m.group(1) if m else ""
+
+
+def _clean_sgml(text: str) -> str:
+    return html.unescape(CONTROL_REF_RE.sub("", text)).replace("\x7f", "")
+
+
+def reflow_reuters_body(text: str) -> str:
+    """Join wrapped lines into paragraphs (new ones start indented); keep tables."""
+    paragraphs: list[list[str]] = []
+    for line in text.replace("\r", "").split("\n"):
+        if not line.strip():
+            paragraphs.append([])
+            continue
+        starts_new = line.startswith((" ", "\t")) or not paragraphs or not paragraphs[-1]
+        is_table = bool(TABLE_ROW_RE.search(line.strip()))
+        if starts_new or is_table or (paragraphs[-1] and TABLE_ROW_RE.search(paragraphs[-1][-1])):
+            paragraphs.append([line.strip()])
+        else:
+            paragraphs[-1].append(line.strip())
+    return "\n\n".join(" ".join(p) for p in paragraphs if p)
+
+
+def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[ImportRecord | ImportProblem]:
+    """Stories of one reut2-NNN.sgm file (decoded as latin-1)."""
+    for m in REUTERS_RE.finditer(text):
+        newid = NEWID_RE.search(m["attrs"])
+        if not newid:
+            yield ImportProblem("<REUTERS>", "no NEWID attribute")
+            continue
+        inner = m["inner"]
+        title = " ".join(_clean_sgml(_tag(inner, "TITLE")).split())
+        dateline = " ".join(_clean_sgml(_tag(inner, "DATELINE")).split())
+        body = _clean_sgml(_tag(inner, "BODY"))
+        if not body.strip():
+            # unprocessed stories keep their text directly inside <TEXT>
+            body = _clean_sgml(re.sub(r"<[^>]+>", " ", _tag(inner, "TEXT")))
+        body = reflow_reuters_body(body)
+        if body.startswith(BRIEF_BODY):
+            body = body[len(BRIEF_BODY) :].strip()
+        if not (body.strip() or title):
+            yield ImportProblem(f"NEWID {newid[1]}", "no title and no text")
+            continue
+        if dateline:
+            body = f"{dateline} {body}".strip()
+        if not re.sub(r"\W|Reuters?", "", body, flags=re.I):
+            body = f"{body}\n\n{title}" if body else title  # a brief: the headline is the story
+        date = parse_date(_tag(inner, "DATE").strip())
+        fields = {"title": title.title() if title.isupper() else title, "source": source}
+        if date:
+            fields["date"] = date.isoformat()
+        yield ImportRecord(f"reuters-{newid[1]}", date, fields, body)
+
+
+def safe_id(text: str) -> str:
+    """A story id safe as a file name."""
+    return ID_UNSAFE_RE.sub("-", text).strip("-")[:MAX_ID_CHARS]
+
+
+def content_id(*parts: str) -> str:
+    """A content-addressed id: 16 hex characters of sha256."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def read_json_lines(lines: Iterable[str], *, where: str = "") -> Iterator[ImportRecord | ImportProblem]:
+    """Stories of a scraper's JSON Lines export: title, date, body or text, url."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        place = f"{where}:{number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield ImportProblem(place, f"not JSON ({e.msg})")
+            continue
+        if not isinstance(item, dict):
+            yield ImportProblem(place, "not a JSON object")
+            continue
+        body = item.get("body") or item.get("text") or item.get("content") or ""
+        if not isinstance(body, str) or not body.strip():
+            yield ImportProblem(place, "no body or text")
+            continue
+        fields = {
+            k: " ".join(str(item[k]).split())
+            for k in ("title", "url", "source", "agency", "place")
+            if isinstance(item.get(k), str | int | float) and str(item[k]).strip()
+        }
+        date = parse_date(str(item.get("date") or item.get("published") or ""))
+        if date:
+            fields["date"] = date.isoformat()
+        given = safe_id(str(item.get("id") or ""))
+        story_id = given or content_id(fields.get("url", ""), body)
+        yield ImportRecord(story_id, date, fields, body)

@@ -1,0 +1,275 @@
+"""The Whoosh index: schema, building, incremental updates and opening for search.
+
+Layout of an index folder: CURRENT names the live generation folder (gen-*),
+which holds the Whoosh files. `wire reindex` builds a new generation beside it
+and swaps CURRENT by an atomic rename, so readers never see a half-built index
+and a crash leaves the old one in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import Index, LockError
+
+from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
+from .search import IndexMissingError, SearchError
+from .story import Story
+
+CURRENT_FILE = "CURRENT"
+LOCK_NAME = "WIRE"
+TITLE_BOOST = 2.0
+# Bulk builds: memory per writer process before it spills to disk (see notes/whoosh.md).
+BUILD_LIMITMB = 512
+BUILD_PROCS = min(2, os.cpu_count() or 1)
+# Documents handed to the writer between progress updates.
+BATCH_SIZE = 500
+
+
+class IndexBusyError(SearchError):
+    """Another `wire reindex` or `wire add` holds the index."""
+
+
+def make_schema() -> Schema:
+    """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
+    text = story_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        path=STORED,
+        title=TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=text, stored=True, chars=True),
+        words=TEXT(analyzer=spelling_analyzer(), phrase=False),
+        date=DATETIME(stored=True, sortable=True),
+        year=ID(sortable=True),
+        agency=TEXT(analyzer=keyword_analyzer(), stored=True),
+        place=TEXT(analyzer=keyword_analyzer(), stored=True),
+        agency_facet=ID(sortable=True),
+        place_facet=ID(sortable=True),
+        url=STORED,
+        source=STORED,
+        slug=STORED,
+        dateline=STORED,
+    )
+
+
+def story_document(story: Story) -> dict[str, object]:
+    """The Whoosh document for a story."""
+    doc: dict[str, object] = {
+        "id": story.id,
+        "path": story.path,
+        "title": story.title,
+        "body": story.body,
+        "words": story.title + "\n" + story.body,
+        "agency": story.agency,
+        "place": story.place,
+        "url": story.url,
+        "source": story.source,
+        "slug": story.slug,
+        "dateline": story.dateline,
+    }
+    if story.agency:
+        doc["agency_facet"] = story.agency
+    if story.place:
+        doc["place_facet"] = story.place
+    if story.date:
+        doc["date"] = dt.datetime.combine(story.date, dt.time())
+        doc["year"] = str(story.date.year)
+    return doc
+
+
+def story_from_fields(fields: dict[str, object]) -> Story:
+    """A Story rebuilt from an index's stored fields."""
+    when = fields.get("date")
+    return Story(
+        id=str(fields["id"]),
+        title=str(fields.get("title", "")),
+        body=str(fields.get("body", "")),
+        date=when.date() if isinstance(when, dt.datetime) else None,
+        place=str(fields.get("place", "")),
+        agency=str(fields.get("agency", "")),
+        slug=str(fields.get("slug", "")),
+        url=str(fields.get("url", "")),
+        source=str(fields.get("source", "")),
+        dateline=str(fields.get("dateline", "")),
+        path=str(fields.get("path", "")),
+    )
+
+
+# --- generations -----------------------------------------------------------------------
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when no index has been built."""
+    try:
+        name = (index_dir / CURRENT_FILE).read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    gen = index_dir / name
+    return gen if name and gen.is_dir() else None
+
+
+def open_index(index_dir: Path) -> Index:
+    """Open the live generation; IndexMissingError when there is none."""
+    gen = current_generation(index_dir)
+    if gen is None or not whoosh_index.exists_in(str(gen)):
+        raise IndexMissingError(
+            f"no index in {index_dir}: build it with `wire reindex --index {index_dir}`"
+        )
+    return whoosh_index.open_dir(str(gen))
+
+
+@contextmanager
+def index_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index's writer lock: one reindex or add at a time."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileStorage(str(index_dir)).lock(LOCK_NAME)
+    deadline = time.monotonic() + wait
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise IndexBusyError(
+                f"{index_dir} is busy: another `wire reindex` or `wire add` is running"
+            )
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _swap_current(index_dir: Path, gen: Path) -> None:
+    tmp = index_dir / f".{CURRENT_FILE}.tmp"
+    tmp.write_text(gen.name + "\n")
+    os.replace(tmp, index_dir / CURRENT_FILE)
+
+
+def _remove_old_generations(index_dir: Path, keep: Path) -> None:
+    # Readers that opened the old generation keep their open files (POSIX), and
+    # the next refresh reads CURRENT, so old folders can go at once.
+    for entry in index_dir.iterdir():
+        if entry.is_dir() and entry.name.startswith(("gen-", ".gen-")) and entry != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildReport:
+    """What a build or update did."""
+
+    indexed: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.indexed / self.seconds if self.seconds > 0 else 0.0
+
+
+def build_index(
+    index_dir: Path,
+    stories: Iterable[Story | tuple[str, str]],
+    *,
+    procs: int = BUILD_PROCS,
+    limitmb: int = BUILD_LIMITMB,
+    on_progress: Callable[[int], None] | None = None,
+    take_lock: bool = True,
+) -> BuildReport:
+    """Build a fresh generation from `stories` and swap it in atomically.
+
+    `stories` yields Story objects, or (path, reason) pairs for files that could
+    not be read; those are counted as skipped. Pass take_lock=False when the
+    caller already holds `index_lock`.
+    """
+    started = time.perf_counter()
+    report = BuildReport()
+    with index_lock(index_dir) if take_lock else nullcontext():
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        tmp = index_dir / f".gen-{stamp}"
+        tmp.mkdir(parents=True)
+        try:
+            _write_generation(tmp, stories, report, procs, limitmb, on_progress)
+            gen = index_dir / f"gen-{stamp}"
+            os.replace(tmp, gen)
+            _swap_current(index_dir, gen)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _remove_old_generations(index_dir, keep=gen)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_generation(
+    folder: Path,
+    stories: Iterable[Story | tuple[str, str]],
+    report: BuildReport,
+    procs: int,
+    limitmb: int,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    options: dict[str, object] = {"limitmb": limitmb}
+    if procs > 1:
+        # multisegment avoids a known IndexError of the multi-process merge
+        options.update(procs=procs, multisegment=True)
+    writer = ix.writer(**options)
+    seen: set[str] = set()
+    try:
+        for item in stories:
+            if isinstance(item, tuple):
+                report.skipped.append(item)
+            elif item.id in seen:
+                report.skipped.append((item.path, f"duplicate story id {item.id}"))
+            else:
+                seen.add(item.id)
+                writer.add_document(**story_document(item))
+                report.indexed += 1
+            if on_progress:
+                on_progress(1)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+
+
+def add_to_index(index_dir: Path, stories: Iterable[Story], *, wait: float = 30.0) -> int:
+    """Add or replace stories in the live index; searchable once this returns.
+
+    The caller holds `index_lock`, so that a reindex cannot start between writing
+    the corpus files and indexing them.
+    """
+    stories = list(stories)
+    if not stories:
+        return 0
+    ix = open_index(index_dir)
+    try:
+        with ix.writer(timeout=wait) as writer:
+            for story in stories:
+                writer.update_document(**story_document(story))
+    except LockError:
+        raise IndexBusyError(f"{index_dir} is busy: its writer lock is held") from None
+    finally:
+        ix.close()
+    return len(stories)
+
+
+def indexed_ids(index_dir: Path, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` the live index already holds."""
+    try:
+        ix = open_index(index_dir)
+    except IndexMissingError:
+        return set()
+    with ix.searcher() as searcher:
+        return {i for i in ids if searcher.document_number(id=i) is not None}

@@ -1,0 +1,211 @@
+"""Getting stories in: full reindex, bulk import of archives, adding scraped pages.
+
+Each public function is one CLI command's work; the CLI only parses options and
+prints. Corpus files go through indexer.corpus, index writes through indexer.index.
+"""
+
+from __future__ import annotations
+
+import gzip
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import corpus
+from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
+from .index import BuildReport, add_to_index, build_index, index_lock, open_index
+from .search import IndexMissingError
+from .story import BadStoryError, Story
+from .wire import story_from_text
+
+Progress = Callable[[int], None]
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+
+class ImportFormatError(ValueError):
+    """A file given to `wire import` that is neither Reuters SGML nor JSON Lines."""
+
+
+def iter_corpus_stories(root: Path) -> Iterator[Story | tuple[str, str]]:
+    """Every story of the corpus, or (path, reason) for a file that cannot be one."""
+    for path in corpus.iter_story_files(root):
+        try:
+            yield corpus.read_story(root, path)
+        except BadStoryError as e:
+            yield (corpus.relative_path(root, path), str(e))
+
+
+def count_story_files(root: Path) -> int:
+    return sum(1 for _ in corpus.iter_story_files(root))
+
+
+def reindex(corpus_dir: Path, index_dir: Path, *, on_progress: Progress | None = None) -> BuildReport:
+    """Rebuild the index from the whole corpus and swap it in atomically."""
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
+    with index_lock(index_dir):
+        corpus.remove_stale_temp_files(corpus_dir)
+        stories = iter_corpus_stories(corpus_dir)
+        return build_index(index_dir, stories, on_progress=on_progress, take_lock=False)
+
+
+def ensure_index(corpus_dir: Path, index_dir: Path) -> BuildReport | None:
+    """Build the index when there is none; None when one exists already."""
+    try:
+        open_index(index_dir).close()
+        return None
+    except IndexMissingError:
+        return reindex(corpus_dir, index_dir)
+
+
+# --- wire import --------------------------------------------------------------------------
+
+
+@dataclass
+class AddReport:
+    """What an import or add did; `skipped` holds (where, reason)."""
+
+    added: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def read_archive(path: Path) -> Iterator[ImportRecord | ImportProblem]:
+    """Records of one archive file, by its format (Reuters SGML or JSON Lines)."""
+    name = path.name.lower()
+    opener = gzip.open if name.endswith(".gz") else open
+    base = name.removesuffix(".gz")
+    if base.endswith(".sgm") or base.endswith(".sgml"):
+        with opener(path, "rb") as f:
+            text = f.read().decode("latin-1")  # Reuters-21578 is latin-1
+        yield from read_reuters_sgml(text)
+    elif base.endswith((".jsonl", ".ndjson", ".json")):
+        with opener(path, "rt", encoding="utf-8", errors="replace") as f:
+            yield from read_json_lines(f, where=path.name)
+    else:
+        raise ImportFormatError(f"{path}: not a Reuters .sgm or a .jsonl file")
+
+
+def import_archives(
+    corpus_dir: Path, index_dir: Path, paths: Iterable[Path], *, on_progress: Progress | None = None
+) -> AddReport:
+    """Write the stories of archive files into the corpus and index the new ones."""
+    report = AddReport()
+    with index_lock(index_dir, wait=30):
+        new_stories: list[Story] = []
+        for path in paths:
+            for item in read_archive(path):
+                if on_progress:
+                    on_progress(1)
+                if isinstance(item, ImportProblem):
+                    report.skipped.append((f"{path.name} {item.where}", item.reason))
+                    continue
+                _import_record(corpus_dir, item, report, new_stories)
+        _index_new(corpus_dir, index_dir, new_stories)
+    return report
+
+
+def _import_record(root: Path, record: ImportRecord, report: AddReport, new: list[Story]) -> None:
+    try:
+        story = story_from_text(record.body, id=record.id, title=record.fields.get("title", ""), date=record.date)
+    except BadStoryError as e:
+        report.skipped.append((record.id, str(e)))
+        return
+    path, written = corpus.add_story_file(root, record.id, record.date, record.fields, record.body)
+    if not written:
+        report.duplicates.append(record.id)
+        return
+    report.added.append(record.id)
+    new.append(corpus.read_story(root, path))
+
+
+def _index_new(corpus_dir: Path, index_dir: Path, stories: list[Story]) -> None:
+    """Index freshly written stories; build the whole index if there is none yet."""
+    if not stories:
+        return
+    try:
+        add_to_index(index_dir, stories)
+    except IndexMissingError:
+        build_index(index_dir, iter_corpus_stories(corpus_dir), take_lock=False)
+
+
+# --- wire add -------------------------------------------------------------------------------
+
+
+def iter_page_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """HTML files named directly or found (recursively) in named folders."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                if found.is_file() and found.name.lower().endswith(HTML_SUFFIXES):
+                    yield found
+        else:
+            yield path
+
+
+def add_pages(
+    corpus_dir: Path,
+    index_dir: Path,
+    pages: Iterable[tuple[str, bytes | None]],
+    *,
+    url: str | None = None,
+    on_progress: Progress | None = None,
+) -> AddReport:
+    """Extract scraped pages into the corpus (raw page kept) and index them at once.
+
+    `pages` yields (name, raw bytes); bytes None means the file could not be read.
+    """
+    from .extract import extract_html, page_id, read_page_bytes
+
+    report = AddReport()
+    with index_lock(index_dir, wait=30):
+        new_stories: list[Story] = []
+        for name, raw in pages:
+            if on_progress:
+                on_progress(1)
+            try:
+                if raw is None:
+                    raise BadStoryError("unreadable file")
+                html = read_page_bytes(raw)
+                story = extract_html(html, url=url)
+            except BadStoryError as e:
+                report.skipped.append((name, str(e)))
+                continue
+            story_id = page_id(html)
+            shard = corpus_dir / corpus.shard_dir(story.date, story_id)
+            text_path = shard / f"{story_id}{corpus.STORY_SUFFIX}"
+            if text_path.exists():
+                report.duplicates.append(name)
+                continue
+            raw_path = shard / f"{story_id}{corpus.RAW_SUFFIX}"
+            if not raw_path.exists():
+                corpus.write_atomic(raw_path, gzip.compress(html, mtime=0))
+            fields = {
+                "title": story.title,
+                "date": story.date.isoformat() if story.date else "",
+                "agency": story.agency,
+                "place": story.place,
+                "url": story.url,
+                "source": story.source,
+                "raw": raw_path.name,
+            }
+            corpus.write_atomic(text_path, corpus.story_file_text(fields, story.body).encode("utf-8"))
+            report.added.append(name)
+            new_stories.append(story.replace(id=story_id, path=corpus.relative_path(corpus_dir, text_path)))
+        _index_new(corpus_dir, index_dir, new_stories)
+    return report
+
+
+def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | None]]:
+    """(name, bytes) for each page file; '-' reads standard input."""
+    for path in paths:
+        if str(path) == "-":
+            yield "<stdin>", sys.stdin.buffer.read()
+            continue
+        for page in iter_page_files([path]):
+            try:
+                yield str(page), page.read_bytes()
+            except OSError:
+                yield str(page), None

@@ -109,7 +109,9 @@ def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
 
 
 @cli.command(name="import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @corpus_option
 @index_option
 @user_errors
@@ -161,7 +163,9 @@ def _print_add_report(report: AddReport, verb: str) -> None:
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True)
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @index_option
 @user_errors

@@ -43,7 +43,7 @@ class ImportProblem:
 
 
 def _tag(inner: str, name: str) -> str:
-    m = re.search(rf"<{name}>(.*?)</{name}>", inner, re.S)
+    m = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", inner, re.S)
     return m.group(1) if m else ""
 
 
@@ -79,11 +79,10 @@ def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[I
         dateline = " ".join(_clean_sgml(_tag(inner, "DATELINE")).split())
         body = _clean_sgml(_tag(inner, "BODY"))
         if not body.strip():
-            # unprocessed stories keep their text directly inside <TEXT>
-            body = _clean_sgml(re.sub(r"<[^>]+>", " ", _tag(inner, "TEXT")))
-        body = reflow_reuters_body(body)
-        if body.startswith(BRIEF_BODY):
-            body = body[len(BRIEF_BODY) :].strip()
+            # briefs and unprocessed stories keep their text directly inside <TEXT>
+            text = re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", _tag(inner, "TEXT"), flags=re.S)
+            body = _clean_sgml(re.sub(r"<[^>]+>", " ", text)).lstrip(" *\n")
+        body = reflow_reuters_body(body.replace(BRIEF_BODY, ""))
         if not (body.strip() or title):
             yield ImportProblem(f"NEWID {newid[1]}", "no title and no text")
             continue
@@ -92,10 +91,15 @@ def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[I
         if not re.sub(r"\W|Reuters?", "", body, flags=re.I):
             body = f"{body}\n\n{title}" if body else title  # a brief: the headline is the story
         date = parse_date(_tag(inner, "DATE").strip())
-        fields = {"title": title.title() if title.isupper() else title, "source": source}
+        fields = {"title": titlecase(title) if title.isupper() else title, "source": source}
         if date:
             fields["date"] = date.isoformat()
         yield ImportRecord(f"reuters-{newid[1]}", date, fields, body)
+
+
+def titlecase(text: str) -> str:
+    """'OHIO MATTRESS <OMT> 1ST QTR' -> 'Ohio Mattress <Omt> 1st Qtr'."""
+    return re.sub(r"(?<![\w'])[a-z]", lambda m: m.group(0).upper(), text.lower())
 
 
 def safe_id(text: str) -> str:

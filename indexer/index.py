@@ -32,8 +32,8 @@ TITLE_BOOST = 2.0
 # Bulk builds: memory per writer process before it spills to disk (see notes/whoosh.md).
 BUILD_LIMITMB = 512
 BUILD_PROCS = min(2, os.cpu_count() or 1)
-# Documents handed to the writer between progress updates.
-BATCH_SIZE = 500
+# Below this many stories one process builds faster than a pool.
+SMALL_BUILD = 5000
 
 
 class IndexBusyError(SearchError):
@@ -122,9 +122,7 @@ def open_index(index_dir: Path) -> Index:
     """Open the live generation; IndexMissingError when there is none."""
     gen = current_generation(index_dir)
     if gen is None or not whoosh_index.exists_in(str(gen)):
-        raise IndexMissingError(
-            f"no index in {index_dir}: build it with `wire reindex --index {index_dir}`"
-        )
+        raise IndexMissingError(f"no index in {index_dir}: build it with `wire reindex --index {index_dir}`")
     return whoosh_index.open_dir(str(gen))
 
 
@@ -136,9 +134,7 @@ def index_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
     deadline = time.monotonic() + wait
     while not lock.acquire(blocking=False):
         if time.monotonic() >= deadline:
-            raise IndexBusyError(
-                f"{index_dir} is busy: another `wire reindex` or `wire add` is running"
-            )
+            raise IndexBusyError(f"{index_dir} is busy: another `wire reindex` or `wire add` is running")
         time.sleep(0.1)
     try:
         yield
@@ -184,13 +180,17 @@ def build_index(
     limitmb: int = BUILD_LIMITMB,
     on_progress: Callable[[int], None] | None = None,
     take_lock: bool = True,
+    expected: int | None = None,
 ) -> BuildReport:
     """Build a fresh generation from `stories` and swap it in atomically.
 
     `stories` yields Story objects, or (path, reason) pairs for files that could
     not be read; those are counted as skipped. Pass take_lock=False when the
-    caller already holds `index_lock`.
+    caller already holds `index_lock`. `expected` (a story count) lets small
+    builds skip the process pool, whose start-up and merge cost more than it saves.
     """
+    if expected is not None and expected < SMALL_BUILD:
+        procs = 1
     started = time.perf_counter()
     report = BuildReport()
     with index_lock(index_dir) if take_lock else nullcontext():

@@ -47,7 +47,13 @@ def reindex(corpus_dir: Path, index_dir: Path, *, on_progress: Progress | None =
     with index_lock(index_dir):
         corpus.remove_stale_temp_files(corpus_dir)
         stories = iter_corpus_stories(corpus_dir)
-        return build_index(index_dir, stories, on_progress=on_progress, take_lock=False)
+        return build_index(
+            index_dir,
+            stories,
+            on_progress=on_progress,
+            take_lock=False,
+            expected=count_story_files(corpus_dir),
+        )
 
 
 def ensure_index(corpus_dir: Path, index_dir: Path) -> BuildReport | None:
@@ -109,7 +115,9 @@ def import_archives(
 
 def _import_record(root: Path, record: ImportRecord, report: AddReport, new: list[Story]) -> None:
     try:
-        story = story_from_text(record.body, id=record.id, title=record.fields.get("title", ""), date=record.date)
+        story = story_from_text(
+            record.body, id=record.id, title=record.fields.get("title", ""), date=record.date
+        )
     except BadStoryError as e:
         report.skipped.append((record.id, str(e)))
         return
@@ -128,7 +136,8 @@ def _index_new(corpus_dir: Path, index_dir: Path, stories: list[Story]) -> None:
     try:
         add_to_index(index_dir, stories)
     except IndexMissingError:
-        build_index(index_dir, iter_corpus_stories(corpus_dir), take_lock=False)
+        stories_iter = iter_corpus_stories(corpus_dir)
+        build_index(index_dir, stories_iter, take_lock=False, expected=count_story_files(corpus_dir))
 
 
 # --- wire add -------------------------------------------------------------------------------

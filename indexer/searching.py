@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import math
 import re
 import threading
@@ -19,7 +20,6 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
-    OrGroup,
     QueryParserError,
 )
 
@@ -33,11 +33,14 @@ from .search import (
     SearchRequest,
     SearchResults,
 )
+from .spelling import edit_distance, rank_candidates
 from .story import Story
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
 USER_FIELDS = {"title", "body", "agency", "place", "date", "year", "id"}
+# Fields whose clauses restrict rather than rank: they must match.
+FILTER_FIELDS = {"agency", "place", "date", "year", "id"}
 # A story matching every word outranks one matching some: the all-words clause
 # carries this much extra weight (BM25 per-term scores saturate well below it).
 ALL_WORDS_BOOST = 4.0
@@ -47,6 +50,13 @@ FACET_LIMIT = 20
 # Characters of query syntax; a query that fails to parse is retried without them.
 SYNTAX_CHARS_RE = re.compile(r"[\"()\[\]{}:^~*?+\-!\\/]")
 OPERATOR_WORDS_RE = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
+EXPLICIT_AND_RE = re.compile(r"\bAND\b")
+# Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
+MIN_WILDCARD_PREFIX = 2
+# Words a "Did you mean" looks at: letters only, not a field name ("place:").
+SPELL_WORD_RE = re.compile(r"(?<![\w:*?])[^\W\d_]{3,}(?![\w:*?])")
+MAX_CORRECTIONS = 3
+SPELL_CANDIDATES = 10
 
 
 class WireBM25F(scoring.BM25F):
@@ -87,7 +97,7 @@ def lead_snippet(body: str, limit: int = SNIPPET_CHARS) -> str:
 
 def make_parser(schema) -> MultifieldParser:  # type: ignore[no-untyped-def]
     """The query parser: words, phrases, AND/OR/NOT, fields, ranges, prefix*."""
-    qp = MultifieldParser(list(QUERY_FIELDS), schema, group=OrGroup)
+    qp = MultifieldParser(list(QUERY_FIELDS), schema)
     qp.add_plugin(GtLtPlugin())
     qp.add_plugin(FuzzyTermPlugin())
     return qp
@@ -95,10 +105,7 @@ def make_parser(schema) -> MultifieldParser:  # type: ignore[no-untyped-def]
 
 def has_unknown_field(qstring: str) -> bool:
     """True when the query names a field users cannot search ("foo:bar")."""
-    return any(
-        m.group(1).lower() not in USER_FIELDS
-        for m in re.finditer(r"(?<![\w:])(\w+):(?=\S)", qstring)
-    )
+    return any(m.group(1).lower() not in USER_FIELDS for m in re.finditer(r"(?<![\w:])(\w+):(?=\S)", qstring))
 
 
 def plain_words(qstring: str) -> str:
@@ -107,14 +114,36 @@ def plain_words(qstring: str) -> str:
     return " ".join(words.split())
 
 
-def prefer_all_words(q: query.Query, qstring: str) -> query.Query:
-    """Rank stories with all the words first, still returning those with some."""
-    if not isinstance(q, query.Or) or len(q.subqueries) < 2:
+def is_field_filter(q: query.Query) -> bool:
+    """True for a clause that restricts by metadata (agency:, place:, date:...)."""
+    leaves = list(q.leaves()) or [q]
+    return all(getattr(leaf, "fieldname", None) in FILTER_FIELDS for leaf in leaves)
+
+
+def shape_query(q: query.Query, qstring: str) -> query.Query:
+    """Give an implicit conjunction its meaning: metadata clauses and NOTs must
+    hold, stories with all the words rank first, stories with some still come back."""
+    if not isinstance(q, query.And) or EXPLICIT_AND_RE.search(qstring):
+        return q  # a single clause, an OR, or the user asked for strict AND
+    required = [sub for sub in q.subqueries if is_field_filter(sub) or isinstance(sub, query.Not)]
+    words = [sub for sub in q.subqueries if sub not in required]
+    if len(words) < 2:
         return q
-    if OPERATOR_WORDS_RE.search(qstring):
-        return q  # the user chose their own operators; respect them
-    subqueries = list(q.subqueries)
-    return query.Or([query.And(subqueries, boost=ALL_WORDS_BOOST), query.Or(subqueries)])
+    ranked = query.Or([query.And(words, boost=ALL_WORDS_BOOST), query.Or(words)])
+    return query.And([ranked, *required]) if required else ranked
+
+
+def has_costly_wildcard(q: query.Query) -> bool:
+    """True for `*`, `?x` and the like: they expand to a large part of the lexicon."""
+    for leaf in [q, *q.leaves()]:
+        if isinstance(leaf, query.Every):
+            return True
+        if isinstance(leaf, query.Wildcard | query.Prefix):
+            text = str(leaf.text)
+            literal = re.split(r"[*?]", text, maxsplit=1)[0] if isinstance(leaf, query.Wildcard) else text
+            if len(literal) < MIN_WILDCARD_PREFIX:
+                return True
+    return False
 
 
 def parse_query(qp: MultifieldParser, qstring: str) -> tuple[query.Query, str | None]:
@@ -128,6 +157,12 @@ def parse_query(qp: MultifieldParser, qstring: str) -> tuple[query.Query, str | 
         q = qp.parse(text)
         if _has_error(q):
             raise QueryParserError("error node")
+        if has_costly_wildcard(q):
+            text = SYNTAX_CHARS_RE.sub(" ", text)
+            q = qp.parse(text)
+            notice = (
+                f"Wildcards need at least {MIN_WILDCARD_PREFIX} letters before * or ?: searched without them."
+            )
     except (QueryParserError, ValueError, TypeError, IndexError, re.error):
         text = plain_words(text)
         notice = "The query syntax was not understood: searched for the words instead."
@@ -157,6 +192,55 @@ def request_filter(request: SearchRequest) -> query.Query | None:
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else query.And(parts)
+
+
+def is_known_word(s, word: str) -> bool:  # type: ignore[no-untyped-def]
+    """True when the word occurs as written (case aside) somewhere in the index."""
+    return ("words", word.lower()) in s.reader()
+
+
+def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
+    """ "Did you mean": each unknown word replaced by a close real word from the
+    index, choosing among close words the combination found together most often."""
+    spans = [
+        m
+        for m in SPELL_WORD_RE.finditer(qstring)
+        if not OPERATOR_WORDS_RE.fullmatch(m.group(0)) and not is_known_word(s, m.group(0))
+    ][:MAX_CORRECTIONS]
+    if not spans:
+        return None
+    corrector = s.corrector("words")
+    choices = []
+    for m in spans:
+        typed = m.group(0).lower()
+        candidates = corrector.suggest(typed, limit=SPELL_CANDIDATES, maxdist=2)
+        choices.append(rank_candidates(typed, candidates, limit=1 if len(spans) > 1 else 3))
+    if not any(choices):
+        return None
+    # Among equally close words, prefer the combination that occurs together most.
+    best, best_key = None, (float("inf"), 0)
+    for combo in itertools.product(*[c or [m.group(0)] for c, m in zip(choices, spans)]):
+        words = [
+            query.Or(
+                [
+                    query.Term(f, t)
+                    for f in QUERY_FIELDS
+                    for t in s.schema["body"].process_text(w, mode="query")
+                ]
+            )
+            for w in combo
+        ]
+        count = s.search(query.And(words), limit=1).estimated_length()
+        distance = sum(edit_distance(m.group(0).lower(), w) for m, w in zip(spans, combo))
+        if count and (distance, -count) < best_key:
+            best, best_key = combo, (distance, -count)
+    if not best:
+        return None
+    out, last = [], 0
+    for m, word in zip(spans, best):
+        out.append(qstring[last : m.start()] + word)
+        last = m.end()
+    return "".join(out) + qstring[last:]
 
 
 class WhooshSearch:
@@ -211,7 +295,7 @@ class WhooshSearch:
         q, notice = parse_query(self._qp, request.query)
         if q is query.NullQuery or q is None:
             return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
-        q = prefer_all_words(q, request.query)
+        q = shape_query(q, request.query)
         options: dict[str, object] = {"terms": True}
         filt = request_filter(request)
         if filt is not None:
@@ -232,7 +316,7 @@ class WhooshSearch:
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in results[start : start + request.pagelen]]
         facets = self._facets(results) if request.facets else {}
-        suggestion = self._suggest(s, q, request.query) if request.spelling else None
+        suggestion = suggest_query(s, request.query) if request.spelling else None
         return SearchResults(
             request,
             total,
@@ -260,7 +344,7 @@ class WhooshSearch:
             place=fields.get("place", ""),
             url=fields.get("url", ""),
             score=float(hit.score or 0.0),
-            snippet=snippet or lead_snippet(fields.get("body", "")),
+            snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
         )
 
     def _facets(self, results) -> dict[str, list[FacetCount]]:  # type: ignore[no-untyped-def]
@@ -271,17 +355,8 @@ class WhooshSearch:
             facets[name] = [FacetCount(str(k), n) for k, n in ranked[:FACET_LIMIT]]
         return facets
 
-    def _suggest(self, s, q, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
-        corrector = s.corrector("words")
-        try:
-            corrected = s.correct_query(
-                q, qstring, correctors={"title": corrector, "body": corrector}
-            )
-        except (ValueError, TypeError, AttributeError):
-            return None
-        if corrected.query != q and corrected.string.strip() != qstring.strip():
-            return corrected.string
-        return None
+    def _suggest(self, s, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
+        return suggest_query(s, qstring)
 
     def get_story(self, story_id: str) -> Story | None:
         fields = self.searcher().document(id=story_id)

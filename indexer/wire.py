@@ -89,6 +89,7 @@ DATELINE_RE = re.compile(
     (?P<place>[A-Z][A-Za-z.'’\-]*(?:[ ][A-Za-z.'’\-]+){{0,4}}?)          # one to five words
     (?:\s*\((?!(?:{_AGENCY_ALT})\))(?P<region>[A-Z][A-Za-z .\-]{{1,30}})\))?  # (Punjab)
     (?:\s*\[(?P<country>[A-Z][A-Za-z .\-]{{1,30}})\])?                    # [India]
+    (?:\s*,\s*(?!(?i:{_MONTH_ALT})\b)(?P<state>[A-Z][A-Za-z.]{{1,14}}(?:[ ][A-Z][A-Za-z.]+)?))?  # , Calif.
     (?:
         \s*,\s*(?P<month>(?i:{_MONTH_ALT}))\.?\s+(?P<day>\d{{1,2}})\b       # , Feb 19
         (?:\s*,?\s*(?P<year>\d{{4}}))?
@@ -118,12 +119,12 @@ SIGNOFF_PATTERNS = [
         rf"\s*(?P<slug>(?:--|—|–)\s*(?P<agency>{_AGENCY_ALT})\b(?:\s*[a-z]{{2,5}}(?:/[a-z]{{2,5}})*)?)\s*$"
     ),
     # Modern Reuters credits: "(Reporting by A; Editing by B)"
-    re.compile(
-        r"\s*(?P<slug>\((?:Reporting|Writing|Additional reporting)\s+by\b[^()]{0,300}\))\s*$"
-    ),
+    re.compile(r"\s*(?P<slug>\((?:Reporting|Writing|Additional reporting)\s+by\b[^()]{0,300}\))\s*$"),
     # AFP-style desk initials on their own line: "burs-jj/ach", "pmh/sst"
     re.compile(r"\n\s*(?P<slug>(?:burs-)?[a-z]{2,5}(?:/[a-z]{2,5})+)\s*$"),
 ]
+
+SIGNOFF_TAIL_CHARS = 400
 
 # --- boilerplate lines -----------------------------------------------------------------
 
@@ -155,9 +156,7 @@ BOILERPLATE_PATTERNS = [
     r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,4}",
     r"(?:first published|last updated|updated|published)(?: on| at)?\s*:?\s*.{0,40}\d{4}.{0,30}",
 ]
-BOILERPLATE_RE = re.compile(
-    "|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE
-)
+BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
 # A stand-alone line longer than this is prose, whatever it starts with.
 MAX_BOILERPLATE_CHARS = 400
 
@@ -272,13 +271,17 @@ def split_signoff(body: str) -> tuple[str, str, str]:
     changed = True
     while changed:
         changed = False
+        # sign-offs sit at the very end: search only the tail, not the whole story
+        offset = max(0, len(body) - SIGNOFF_TAIL_CHARS)
+        tail = body[offset:]
         for pattern in SIGNOFF_PATTERNS:
-            m = pattern.search(body)
-            if m and m.start("slug") > 0:
+            m = pattern.search(tail)
+            if m and offset + m.start("slug") > 0:
                 slugs.insert(0, m["slug"].strip())
                 agency = agency or normalise_agency(m.groupdict().get("agency") or "")
-                body = body[: m.start()].rstrip()
+                body = body[: offset + m.start()].rstrip()
                 changed = True
+                break
     return body, " ".join(slugs), agency
 
 

@@ -54,7 +54,7 @@ EXPLICIT_AND_RE = re.compile(r"\bAND\b")
 # Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
 MIN_WILDCARD_PREFIX = 2
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
-SPELL_WORD_RE = re.compile(r"(?<![\w:*?])[^\W\d_]{3,}(?![\w:*?])")
+SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
 SPELL_CANDIDATES = 10
 

@@ -115,7 +115,7 @@ def import_archives(
 
 def _import_record(root: Path, record: ImportRecord, report: AddReport, new: list[Story]) -> None:
     try:
-        story = story_from_text(
+        story_from_text(  # validates: a record with no story text is skipped
             record.body, id=record.id, title=record.fields.get("title", ""), date=record.date
         )
     except BadStoryError as e:

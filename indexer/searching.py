@@ -22,8 +22,9 @@ from whoosh.qparser import (
     MultifieldParser,
     QueryParserError,
 )
+from whoosh.util.times import long_to_datetime
 
-from .index import current_generation, open_index, story_from_fields
+from .index import LEXICON_ID_PREFIX, current_generation, open_index, story_from_fields
 from .search import (
     FACET_FIELDS,
     FacetCount,
@@ -38,9 +39,9 @@ from .story import Story
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
-USER_FIELDS = {"title", "body", "agency", "place", "date", "year", "id"}
+USER_FIELDS = {"title", "body", "agency", "place", "date", "year"}
 # Fields whose clauses restrict rather than rank: they must match.
-FILTER_FIELDS = {"agency", "place", "date", "year", "id"}
+FILTER_FIELDS = {"agency", "place", "date", "year"}
 # A story matching every word outranks one matching some: the all-words clause
 # carries this much extra weight (BM25 per-term scores saturate well below it).
 ALL_WORDS_BOOST = 4.0
@@ -48,7 +49,7 @@ SNIPPET_CHARS = 220
 SNIPPET_FRAGMENTS = 2
 FACET_LIMIT = 20
 # Characters of query syntax; a query that fails to parse is retried without them.
-SYNTAX_CHARS_RE = re.compile(r"[\"()\[\]{}:^~*?+\-!\\/]")
+SYNTAX_CHARS_RE = re.compile(r"[\"()\[\]{}:^~*?+\-!\\/<>=]")
 OPERATOR_WORDS_RE = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 EXPLICIT_AND_RE = re.compile(r"\bAND\b")
 # Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
@@ -56,7 +57,9 @@ MIN_WILDCARD_PREFIX = 2
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
-SPELL_CANDIDATES = 10
+# Close words fetched per unknown word before our own ranking picks among them.
+SPELL_CANDIDATES = 500
+MISSING_DATE = 2**64 - 1
 
 
 class WireBM25F(scoring.BM25F):
@@ -214,12 +217,12 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
     for m in spans:
         typed = m.group(0).lower()
         candidates = corrector.suggest(typed, limit=SPELL_CANDIDATES, maxdist=2)
-        choices.append(rank_candidates(typed, candidates, limit=1 if len(spans) > 1 else 3))
+        choices.append(rank_candidates(typed, candidates, limit=3 if len(spans) == 1 else 2))
     if not any(choices):
         return None
     # Among equally close words, prefer the combination that occurs together most.
     best, best_key = None, (float("inf"), 0)
-    for combo in itertools.product(*[c or [m.group(0)] for c, m in zip(choices, spans)]):
+    for combo in itertools.product(*[c or [m.group(0)] for c, m in zip(choices, spans, strict=True)]):
         words = [
             query.Or(
                 [
@@ -231,13 +234,13 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
             for w in combo
         ]
         count = s.search(query.And(words), limit=1).estimated_length()
-        distance = sum(edit_distance(m.group(0).lower(), w) for m, w in zip(spans, combo))
+        distance = sum(edit_distance(m.group(0).lower(), w) for m, w in zip(spans, combo, strict=True))
         if count and (distance, -count) < best_key:
             best, best_key = combo, (distance, -count)
     if not best:
         return None
     out, last = [], 0
-    for m, word in zip(spans, best):
+    for m, word in zip(spans, best, strict=True):
         out.append(qstring[last : m.start()] + word)
         last = m.end()
     return "".join(out) + qstring[last:]
@@ -359,6 +362,8 @@ class WhooshSearch:
         return suggest_query(s, qstring)
 
     def get_story(self, story_id: str) -> Story | None:
+        if story_id.startswith(LEXICON_ID_PREFIX):
+            return None
         fields = self.searcher().document(id=story_id)
         return story_from_fields(fields) if fields else None
 
@@ -371,16 +376,30 @@ class WhooshSearch:
         return [self._hit(hit) for hit in results]
 
     def stats(self) -> IndexStats:
+        """Counts for the front page, computed once per index version."""
         s = self.searcher()
-        every = query.Every()
-        oldest = s.search(every, limit=1, sortedby="date")
-        newest = s.search(every, limit=1, sortedby="date", reverse=True)
-        dates = [r[0].get("date") for r in (oldest, newest) if len(r) and r[0].get("date")]
-        agencies = s.search(every, groupedby={"agency": sorting.FieldFacet("agency_facet")})
-        counts = {k: len(v) for k, v in agencies.groups("agency").items() if k}
-        return IndexStats(
-            stories=s.doc_count(),
-            first_date=dates[0].date() if dates else None,
-            last_date=dates[-1].date() if len(dates) > 1 else None,
-            agencies=[FacetCount(k, n) for k, n in sorted(counts.items(), key=lambda kv: -kv[1])],
-        )
+        key = (self._generation, s.reader().generation(), s.doc_count_all())
+        cached = getattr(self, "_stats", None)
+        if cached and cached[0] == key:
+            return cached[1]
+        stats = compute_stats(s)
+        self._stats = (key, stats)
+        return stats
+
+
+def compute_stats(s) -> IndexStats:  # type: ignore[no-untyped-def]
+    """Stories, date range and agencies of the index, from its columns."""
+    reader = s.reader()
+    # raw column values: a story without a date holds the column's all-ones default
+    dates = [v for v in reader.column_reader("date", translate=False) if 0 < v < MISSING_DATE]
+    agencies: dict[str, int] = {}
+    for value in reader.column_reader("agency_facet"):
+        if value:
+            agencies[value] = agencies.get(value, 0) + 1
+    lexicons = len(s.search(query.Prefix("id", LEXICON_ID_PREFIX), limit=None))
+    return IndexStats(
+        stories=s.doc_count() - lexicons,
+        first_date=long_to_datetime(min(dates)).date() if dates else None,
+        last_date=long_to_datetime(max(dates)).date() if dates else None,
+        agencies=[FacetCount(k, n) for k, n in sorted(agencies.items(), key=lambda kv: -kv[1])],
+    )

@@ -138,10 +138,10 @@ BOILERPLATE_PATTERNS = [
     # cross-links to other stories
     r"(?:also read|read also|also see|also watch|read more|read next|must read|related(?: stories| news)?|recommended(?: stories)?)\s*(?:[:|\-–—>»].{0,250})?",
     # social prompts
-    r"(?:follow|join) (?:us|@\w+|\w+) on .{0,120}",
+    r"(?:follow|join) (?:us|@\w+|[\w ]{1,30}) on .{0,40}\b(?:twitter|facebook|instagram|linkedin|youtube|telegram|whatsapp|google news|threads|koo|sharechat|x)\b.{0,80}",
     r"(?:share|share this|share on|tweet|email|print|whatsapp|facebook|twitter|linkedin|copy link)(?: (?:article|story|this|this article|link))?",
     # subscription and newsletter prompts
-    r"(?:subscribe|sign up|signup|register)\b.{0,150}",
+    r"(?:subscribe|sign up|signup|register)\b.{0,100}\b(?:newsletters?|updates|alerts|channel|subscription|free|now|here|today|account|inbox)\b.{0,60}",
     r"(?:get|download|install) (?:the|our) .{0,60}\bapp\b.{0,100}",
     r"catch all the .{0,200}(?:news|updates).{0,200}",
     # calls to click
@@ -153,8 +153,10 @@ BOILERPLATE_PATTERNS = [
     r"\(?(?:photo|image|picture|file photo|file image|representational (?:image|photo|picture)|representative (?:image|photo|picture)|pic|visual)s?(?: credits?)?\s*(?:[:|/\-–—(].{0,100})?\)?",
     rf"\(?(?:{_AGENCY_ALT}) (?:photo|file photo|image|picture|video)\)?",
     # bylines, edit stamps and timestamps standing alone
-    r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,4}",
-    r"(?:first published|last updated|updated|published)(?: on| at)?\s*:?\s*.{0,40}\d{4}.{0,30}",
+    # (names must be capitalised even though the rest of the match ignores case)
+    r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*(?-i:[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|and|&))*)",
+    r"(?:first published|last updated|updated|published)(?: on| at)?\s*:\s*.{0,40}\d{4}.{0,30}",
+    r"(?:first published|last updated|updated|published) (?:on|at) [\w ,.]{0,30}\d{4}(?:,? \d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?",
 ]
 BOILERPLATE_RE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
 # A stand-alone line longer than this is prose, whatever it starts with.

@@ -116,6 +116,8 @@ def read_page_bytes(data: bytes, limit: int = MAX_PAGE_BYTES) -> bytes:
         raise BadStoryError(f"corrupt gzip data: {err}") from err
     if len(page) > limit:
         raise BadStoryError(f"page is larger than {limit:,} bytes once gunzipped")
+    if not inflater.eof:
+        raise BadStoryError("corrupt gzip data: the stream is truncated")
     return page
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import trafilatura
 from lxml import etree
-from lxml.html import HTMLParser, HtmlElement, document_fromstring
+from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from . import htmlmeta
 from .encoding import MAX_PAGE_BYTES, decode_html, read_page_bytes, sniff_binary
@@ -71,6 +71,11 @@ WIDGET_LINE_PATTERNS = [
     r"source: .{0,40}|(?:reading time|tempo de leitura|lesezeit):? .{0,20}",
 ]
 WIDGET_LINE_RE = re.compile("|".join(f"(?:{p})" for p in WIDGET_LINE_PATTERNS), re.IGNORECASE)
+
+# Fewer letters and digits than this is a menu or a caption, not an article ("Home",
+# "Photos"); counted in characters, not words, because Chinese and Japanese use no spaces.
+MIN_BODY_CHARS = 20
+NON_WORD_RE = re.compile(r"\W+")
 
 # libxml2's error when a page nests elements deeper than it will follow (256 levels);
 # everything after that point is lost, so the parse cannot be trusted.
@@ -136,16 +141,16 @@ def extract_html(html: bytes | str, *, url: str | None = None) -> Story:
     raw = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
     check_page_bytes(raw)
     tree = parse_html(html if isinstance(html, str) else decode_html(raw))
-    # Metadata first: trafilatura prunes the tree it is given.
     page_url = url or htmlmeta.find_url(tree)
     site = htmlmeta.find_site_name(tree, page_url)
     title = htmlmeta.find_title(tree, site, page_url)
     date = htmlmeta.find_date(tree, page_url)
-    guessed = None if date else htmlmeta.guess_date(tree, page_url)
     headlines = [title, htmlmeta.first_text(tree, "h1")]
     body = drop_headline(extract_body(tree), headlines)
-    if not body:
+    if len(NON_WORD_RE.sub("", body)) < MIN_BODY_CHARS:
         raise BadStoryError("no article text found")
     story = story_from_text(body, id=page_id(raw), title=title, date=date, url=page_url, source=site)
     # htmldate's guess ranks below the story's own dateline, which story_from_text read.
-    return story if story.date or not guessed else story.replace(date=guessed)
+    if story.date is None and (guessed := htmlmeta.guess_date(tree, page_url)):
+        story = story.replace(date=guessed)
+    return story

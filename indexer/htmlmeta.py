@@ -10,8 +10,8 @@ import datetime as dt
 import email.utils
 import json
 import re
-from typing import Any
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from htmldate import find_date as htmldate_find_date
@@ -213,7 +213,7 @@ def names_site(part: str, sites: list[str]) -> bool:
 def strip_site_name(title: str, sites: list[str], headline: str = "", longest: bool = False) -> str:
     """The headline part of "Headline | Site": site parts dropped, then the <h1> or the longest part."""
     bounds = [0, *(i for m in TITLE_SEPARATORS_RE.finditer(title) for i in m.span()), len(title)]
-    spans = list(zip(bounds[::2], bounds[1::2]))
+    spans = list(zip(bounds[::2], bounds[1::2], strict=True))
     while len(spans) > 1 and names_site(title[slice(*spans[-1])], sites):
         spans.pop()
     while len(spans) > 1 and names_site(title[slice(*spans[0])], sites):
@@ -221,15 +221,17 @@ def strip_site_name(title: str, sites: list[str], headline: str = "", longest: b
     rest = title[spans[0][0] : spans[-1][1]].strip()
     if len(spans) == 1:
         return rest
+    stripped = rest != title.strip()
     if headline and not names_site(headline, sites) and headline.casefold() in rest.casefold():
         start = rest.casefold().index(headline.casefold())
         return rest[start : start + len(headline)]
-    return max((title[slice(*span)] for span in spans), key=len).strip() if longest else rest
+    # With the site part unknown, the longest part is most likely the headline.
+    return max((title[slice(*span)] for span in spans), key=len).strip() if longest and not stripped else rest
 
 
 def site_hints(site_name: str, url: str) -> list[str]:
     """Names the site may go by in a <title>: og:site_name, the host, the host's main label."""
-    host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+    host = url_part(url, "hostname").removeprefix("www.")
     labels = host.split(".")
     main = labels[-3] if len(labels) > 2 and len(labels[-2]) <= 3 else labels[-2] if len(labels) > 1 else ""
     return [h for h in (site_name, host, main) if h]
@@ -270,9 +272,17 @@ def parse_meta_date(value: str) -> dt.date | None:
     return None
 
 
+def url_part(url: str, part: str) -> str:
+    """One part of a URL ("path", "hostname"), "" when the URL is malformed."""
+    try:
+        return getattr(urlsplit(url), part) or ""
+    except ValueError:  # "http://[bad" is an invalid IPv6 host
+        return ""
+
+
 def date_from_url(url: str) -> dt.date | None:
     """The date in a URL path like /2024/02/19/ or /2024-02-19-slug, else None."""
-    path = urlsplit(url).path
+    path = url_part(url, "path")
     for pattern in (URL_DATE_RE, URL_NAMED_DATE_RE, URL_COMPACT_DATE_RE):
         m = pattern.search(path)
         if m:
@@ -326,5 +336,4 @@ def find_site_name(tree: HtmlElement, url: str = "") -> str:
     name = next(meta_content(tree, ["og:site_name", "application-name"]), "")
     if name:
         return fold_space(name)
-    host = urlsplit(url).hostname or "" if url else ""
-    return host.removeprefix("www.")
+    return url_part(url, "hostname").removeprefix("www.")

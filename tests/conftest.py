@@ -1,0 +1,165 @@
+"""Shared fixtures: a real corpus and index in a temporary folder, and the Flask app.
+
+The index is built once per session; tests that change an index build their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from indexer.ingest import reindex
+from webui import create_app
+from webui.backend import close_backend
+
+SEED_STORY = Path(__file__).resolve().parents[1] / "corpus" / "000_622617eaaf54721c.txt"
+SEED_ID = "000_622617eaaf54721c"
+
+AGENCIES = ("PTI", "Reuters", "AP", "AFP", "IANS")
+PLACES = ("New Delhi", "Mumbai", "London", "Washington", "Paris", "Tokyo", "Chennai")
+# (headline, body) templates; every body names the government, so "government"
+# matches every generated story and pages of results exist.
+TOPICS = (
+    (
+        "Monsoon rains flood streets in {place}",
+        "Heavy monsoon rainfall flooded low-lying streets in {place} on Monday, and the "
+        "government opened relief camps for families.\n\nThe weather office said the monsoon "
+        "would stay active for three more days. Schools were closed.",
+    ),
+    (
+        "Election commission announces poll dates for {place}",
+        "The election commission announced the dates of the state assembly election, and the "
+        "government promised a peaceful poll.\n\nCounting of votes will take place a week later, "
+        "officials said.",
+    ),
+    (
+        "Cricket board names squad after {place} series",
+        "The cricket board named a young squad for the tour, with two uncapped fast bowlers. "
+        "The government congratulated the players.\n\nThe captain said the team was ready.",
+    ),
+    (
+        "Shares close higher in {place} as banks gain",
+        "Stock markets closed higher as banking shares gained for a third session; the "
+        "government bond yield eased.\n\nTraders said foreign investors were buying again.",
+    ),
+    (
+        "Railway ministry orders safety audit after {place} derailment",
+        "The railway ministry ordered a safety audit after a goods train derailed near {place}. "
+        "No one was hurt, the government said.\n\nTrains on the route were diverted.",
+    ),
+    (
+        "Scientists report record heatwave in {place}",
+        "Scientists said the heatwave set a record for the month, and the government issued a "
+        "health advisory.\n\nHospitals reported a rise in cases of heatstroke.",
+    ),
+)
+GENERATED = 30
+FIRST_DATE = dt.date(2023, 1, 5)
+
+# Stories on the seed story's subject, so "More like this" has something to find.
+RELATED_STORIES = {
+    "defence-expo": (
+        "Title: Defence innovation expo opens with start-ups from India and the US\n"
+        "Date: 2024-02-21\nAgency: IANS\nPlace: Bengaluru\n\n"
+        "Defence start-ups from India and the US showed drones and sensors at an innovation expo, "
+        "part of the INDUS-X defence innovation partnership.\n\n"
+        "The defence ministry said bilateral defence cooperation and technology partnerships were growing.\n"
+    ),
+    "defence-pact": (
+        "Title: India and US sign defence technology pact\n"
+        "Date: 2024-03-12\nAgency: Reuters\nPlace: Washington\n\n"
+        "India and the US signed a pact on defence technology and industrial cooperation, officials said.\n\n"
+        "The strategic partnership covers defence innovation, co-production "
+        "and the sharing of military technology.\n"
+    ),
+}
+
+# Stories that try to inject markup through every field we show.
+HOSTILE_STORIES = {
+    "hostile-script": (
+        "Title: <script>alert(1)</script> Hostile headline\n"
+        "Date: 2024-03-01\n"
+        "Url: javascript:alert(1)\n"
+        "Agency: AP\n"
+        "Place: Springfield\n\n"
+        "The hostile government statement included <img src=x onerror=alert(1)> in its text.\n\n"
+        "A second paragraph carried <script>alert(2)</script> and a hostile link.\n"
+    ),
+    "hostile-image": (
+        "Title: <img src=x onerror=alert(1)> Hostile image headline\n"
+        "Date: 2024-03-02\n"
+        'Url: https://example.com/news?a=1&b="2"\n'
+        "Agency: Reuters\n"
+        "Place: <b>Springfield</b>\n\n"
+        "Another hostile government story with <svg onload=alert(1)> and &amp; entities.\n"
+    ),
+}
+
+
+def story_file(headline: str, date: dt.date, agency: str, place: str, body: str) -> str:
+    header = f"Title: {headline}\nDate: {date.isoformat()}\nAgency: {agency}\nPlace: {place}\n"
+    return header + f"Url: https://news.example.com/{date.isoformat()}\n\n{body}\n"
+
+
+def write_corpus(root: Path) -> Path:
+    """The test corpus: the seed story, 30 varied stories, related and hostile ones."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED_STORY, root / SEED_STORY.name)
+    for i in range(GENERATED):
+        headline, body = TOPICS[i % len(TOPICS)]
+        place = PLACES[i % len(PLACES)]
+        date = FIRST_DATE + dt.timedelta(days=23 * i)
+        text = story_file(
+            headline.format(place=place), date, AGENCIES[i % len(AGENCIES)], place, body.format(place=place)
+        )
+        (root / f"story-{i:02d}.txt").write_text(text, encoding="utf-8")
+    for story_id, text in {**RELATED_STORIES, **HOSTILE_STORIES}.items():
+        (root / f"{story_id}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def index_dir(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of the test corpus, built once; tests must not change it."""
+    index = tmp_path_factory.mktemp("index")
+    reindex(corpus_dir, index)
+    return index
+
+
+@pytest.fixture
+def make_index(tmp_path: Path) -> Callable[[], tuple[Path, Path]]:
+    """Build a private (corpus, index) pair a test may change."""
+
+    def make() -> tuple[Path, Path]:
+        corpus = write_corpus(tmp_path / "corpus")
+        index = tmp_path / "index"
+        reindex(corpus, index)
+        return corpus, index
+
+    return make
+
+
+@pytest.fixture
+def app(index_dir: Path):
+    app = create_app({"TESTING": True, "INDEX": str(index_dir)})
+    yield app
+    close_backend(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,47 @@
+"""The JSON API: /api/search (the `wire search --json` shape and more) and /api/story/<id>."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from indexer.search import SearchError
+
+from .backend import get_backend
+from .params import SearchParams, is_story_id, read_pagelen
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/search")
+def search() -> Response:
+    """results.to_dict() plus facets, paging, sort, spelling suggestion and timing."""
+    params = SearchParams.from_args(request.args)
+    pagelen = read_pagelen(request.args, current_app.config["PAGELEN"])
+    if not params.has_query:
+        raise SearchError("The q parameter (the query) is required.")
+    results = get_backend().search(params.to_request(pagelen, facets=True, spelling=True))
+    data = results.to_dict()
+    data.update(
+        facets={
+            name: [{"value": fc.value, "count": fc.count} for fc in counts]
+            for name, counts in results.facets.items()
+        },
+        page=params.page,
+        pages=results.pages,
+        pagelen=pagelen,
+        sort=params.sort,
+        suggestion=results.suggestion,
+        notice=results.notice,
+        took_ms=round(results.seconds * 1000, 1),
+    )
+    return jsonify(data)
+
+
+@bp.get("/story/<story_id>")
+def story(story_id: str) -> Response:
+    if not is_story_id(story_id):
+        abort(404, "There is no story with that id.")
+    found = get_backend().get_story(story_id)
+    if found is None:
+        abort(404, "There is no story with that id.")
+    return jsonify(found.to_dict())

@@ -1,0 +1,113 @@
+"""The HTML pages: home, search results, a story, the query syntax."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from indexer.search import MAX_PAGE, SearchResults
+
+from .backend import get_backend
+from .highlight import mark_paragraphs
+from .params import SearchParams, is_story_id, read_query
+
+bp = Blueprint("pages", __name__)
+
+# Tips shown when there is nothing to show.
+SEARCH_TIPS = (
+    'Put a phrase in quotes: "defence innovation".',
+    "Fewer words find more; use OR for either word: monsoon OR rainfall.",
+    "End a word with * to match its beginning: elect* finds election, electoral.",
+    "Remove filters or widen the date range.",
+)
+FACET_LABELS = (("agency", "Agency"), ("place", "Place"), ("year", "Year"))
+# The /syntax page: each example links to its search.
+SYNTAX_EXAMPLES = (
+    ("defence innovation", "Words: stories with either word, those with both first."),
+    ('"defence innovation"', "A phrase in quotes: the words together, in this order."),
+    ("india AND summit", "AND: both words must be there."),
+    ("monsoon OR rainfall", "OR: either word."),
+    ("election NOT poll", "NOT: leave out stories with the second word."),
+    ("title:summit", "title: only the headline."),
+    ("agency:PTI", "agency: stories from one news agency (PTI, Reuters, AP, AFP, IANS …)."),
+    ('place:"New Delhi"', "place: the dateline place."),
+    ("date:2024-02", "date: a year (2024), a month (2024-02) or a day (2024-02-19)."),
+    ("date:[2024-01-01 TO 2024-03-31]", "A date range, both ends included."),
+    ("elect*", "A trailing * matches the beginning of words: election, electoral, elected."),
+    ("(monsoon OR rain) AND mumbai", "Brackets group parts of a query."),
+)
+
+
+@bp.app_template_filter("date_label")
+def date_label(value: dt.date | None) -> str:
+    """19 Feb 2024."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+@bp.app_template_filter("thousands")
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+@bp.app_template_global()
+def search_url(params: SearchParams, endpoint: str = "pages.search") -> str:
+    """The stable URL of a search: parameters in one order, defaults left out."""
+    return url_for(endpoint, **params.args())
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template("home.html", stats=get_backend().stats(), params=SearchParams())
+
+
+@bp.get("/search")
+def search() -> str:
+    params = SearchParams.from_args(request.args)
+    results: SearchResults | None = None
+    if params.has_query:
+        pagelen = current_app.config["PAGELEN"]
+        results = get_backend().search(params.to_request(pagelen, facets=True, spelling=True))
+    return render_template(
+        "search.html",
+        params=params,
+        results=results,
+        tips=SEARCH_TIPS,
+        facet_labels=FACET_LABELS,
+        max_page=MAX_PAGE,
+    )
+
+
+@bp.get("/story/<story_id>")
+def story(story_id: str) -> str:
+    # The id is checked before anything else looks at it.
+    if not is_story_id(story_id):
+        abort(404, "There is no story with that id.")
+    q = read_query(request.args).strip()
+    backend = get_backend()
+    found = backend.get_story(story_id)
+    if found is None:
+        abort(404, "There is no story with that id.")
+    return render_template(
+        "story.html",
+        story=found,
+        q=q,
+        paragraphs=mark_paragraphs(found.body, q),
+        source_url=web_url(found.url),
+        related=backend.more_like_this(story_id, limit=current_app.config["MORE_LIKE_THIS"]),
+        params=SearchParams(q=q),
+    )
+
+
+@bp.get("/syntax")
+def syntax() -> str:
+    return render_template("syntax.html", params=SearchParams(), syntax_examples=SYNTAX_EXAMPLES)
+
+
+def web_url(url: str) -> str | None:
+    """The URL when it is an http(s) address to link to; None for javascript: and the like."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return parts.geturl()
+    return None

@@ -178,7 +178,10 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
     from .searching import WhooshSearch
 
     backend = WhooshSearch(index_dir)
-    results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+    try:
+        results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+    finally:
+        backend.close()
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False))
         return

@@ -212,7 +212,8 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport()
     with index_lock(index_dir) if take_lock else nullcontext():
-        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        # unique even for two builds in one second (the folder name is the identity)
+        stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         tmp = index_dir / f".gen-{stamp}"
         tmp.mkdir(parents=True)
         try:
@@ -237,7 +238,8 @@ def _write_generation(
     on_progress: Callable[[int], None] | None,
 ) -> None:
     ix = whoosh_index.create_in(str(folder), make_schema())
-    options: dict[str, object] = {"limitmb": limitmb}
+    # compound=False: searchers map segment files instead of copying them into memory
+    options: dict[str, object] = {"limitmb": limitmb, "compound": False}
     if procs > 1:
         # multisegment avoids a known IndexError of the multi-process merge
         options.update(procs=procs, multisegment=True)
@@ -282,7 +284,7 @@ def add_to_index(index_dir: Path, stories: Iterable[Story], *, wait: float = 30.
         return 0
     ix = open_index(index_dir)
     try:
-        with ix.writer(timeout=wait) as writer:
+        with ix.writer(timeout=wait, compound=False) as writer:
             for story in stories:
                 writer.update_document(**story_document(story))
             # one lexicon document per add, keyed by its first story, so re-adding replaces it

@@ -51,6 +51,7 @@ AGENCY_NAMES = {
     "CP": "CP",
 }
 
+AGENCY_NAMES_LOWER = {k.lower(): v for k, v in AGENCY_NAMES.items()}
 _AGENCY_ALT = "|".join(sorted(map(re.escape, AGENCY_NAMES), key=len, reverse=True))
 
 MONTHS = {
@@ -113,7 +114,8 @@ SIGNOFF_PATTERNS = [
         r"(?<=[.!?\"'”’)\]])\s*(?P<slug>(?P<agency>PTI|UNI|IANS|ANI)(?:\s+(?:[A-Z]{1,6}|\d{3,4}))*)\s*$"
     ),
     # "Reuter" (1987) or "Reuters" alone at the end
-    re.compile(r"(?:(?<=[.!?\"'”’)\]])|(?<=\n))\s*(?P<slug>(?P<agency>REUTERS?|Reuters?))\s*$"),
+    # (any case, with stray dots: "reuter", "REUTER..." occur in Reuters-21578)
+    re.compile(r"(?:(?<=[.!?\"'”’)\]])|(?<=\n))\s*(?P<slug>(?P<agency>(?i:reuters?))\.{0,3})\s*$"),
     # "-- IANS", "--IANS abc/xyz", "— AFP"
     re.compile(
         rf"\s*(?P<slug>(?:--|—|–)\s*(?P<agency>{_AGENCY_ALT})\b(?:\s*[a-z]{{2,5}}(?:/[a-z]{{2,5}})*)?)\s*$"
@@ -142,7 +144,7 @@ BOILERPLATE_PATTERNS = [
     r"(?:share|share this|share on|tweet|email|print|whatsapp|facebook|twitter|linkedin|copy link)(?: (?:article|story|this|this article|link))?",
     # subscription and newsletter prompts
     r"(?:subscribe|sign up|signup|register)\b.{0,100}\b(?:newsletters?|updates|alerts|channel|subscription|free|now|here|today|account|inbox)\b.{0,60}",
-    r"(?:get|download|install) (?:the|our) .{0,60}\bapp\b.{0,100}",
+    r"(?:get|download|install) (?:the|our) [\w ]{0,40}\bapp\b(?: (?:for|to|on|from|now|here|today)\b[^,;]{0,80})?[.!]?",
     r"catch all the .{0,200}(?:news|updates).{0,200}",
     # calls to click
     r"click here\b.{0,200}",
@@ -171,6 +173,58 @@ HEADER_LINE_RE = re.compile(r"^(?P<key>[A-Za-z]+):[ \t]*(?P<value>.*?)\s*$")
 DATE_FIELD_RE = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*")
 
 TITLE_MAX_CHARS = 110
+# A full stop, ! or ? then space and a capital or quote: a candidate sentence end.
+SENTENCE_END_RE = re.compile(r"(?<=[\w)\"”’])[.!?][\"”’]?(?=\s+[A-Z\"“‘])")
+# Words whose full stop does not end a sentence.
+ABBREVIATIONS = {
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "st",
+    "gen",
+    "lt",
+    "col",
+    "sgt",
+    "capt",
+    "maj",
+    "rev",
+    "hon",
+    "jr",
+    "sr",
+    "inc",
+    "co",
+    "corp",
+    "ltd",
+    "no",
+    "vs",
+    "u.s",
+    "u.k",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "sen",
+    "rep",
+    "gov",
+    "pvt",
+    "sh",
+    "smt",
+    "messrs",
+    "mt",
+    "ft",
+    "approx",
+    "est",
+}
 
 
 @dataclass(frozen=True)
@@ -207,7 +261,11 @@ def parse_header(text: str) -> tuple[dict[str, str], str]:
 
 
 def parse_date(value: str) -> dt.date | None:
-    """A calendar date from a header or meta value, or None when it is not one."""
+    """A calendar date from a header or meta value, or None when it is not one.
+
+    A value without a year ("Feb 19") is not a date: dateutil would fill in the
+    current year, which would make parsing depend on the clock.
+    """
     value = value.strip()
     if not value:
         return None
@@ -216,10 +274,14 @@ def parse_date(value: str) -> dt.date | None:
     except ValueError:
         pass
     try:
-        # Reuters-21578 style "26-FEB-1987 15:01:01.79"
-        return dateparser.parse(value, fuzzy=False, dayfirst=False).date()
+        # two different defaults: a part taken from the default differs between them
+        first = dateparser.parse(value, default=dt.datetime(2000, 1, 1))
+        second = dateparser.parse(value, default=dt.datetime(2004, 2, 2))
     except (ValueError, OverflowError):
         return None
+    if first.year != second.year:
+        return None
+    return first.date()
 
 
 def normalise_place(place: str) -> str:
@@ -230,7 +292,8 @@ def normalise_place(place: str) -> str:
 
 def normalise_agency(name: str) -> str:
     """Canonical agency name for a spelling found in copy."""
-    return AGENCY_NAMES.get(name, AGENCY_NAMES.get(name.strip(), name.strip()))
+    name = name.strip()
+    return AGENCY_NAMES.get(name) or AGENCY_NAMES_LOWER.get(name.lower(), name)
 
 
 def parse_dateline(text: str) -> Dateline | None:
@@ -239,8 +302,10 @@ def parse_dateline(text: str) -> Dateline | None:
     if not m:
         return None
     agency = m["agency"] or m["agency_only"]
-    # "Tokyo, March 3 the company said" is prose: a date alone needs a separator.
-    if not agency and not m["sep"]:
+    # "Tokyo, March 3 the company said" is prose: a date alone needs a separator;
+    # "The Press Trust of India (PTI) said" too: an agency without a date needs
+    # a separator or a place in capitals ("WASHINGTON (AP) The ...").
+    if not m["sep"] and not (m["month"] and agency) and not m["place"].isupper():
         return None
     return Dateline(
         text=m.group(0).strip(),
@@ -310,12 +375,21 @@ def strip_boilerplate(paragraphs: list[str]) -> list[str]:
     return [p for p in kept if p]
 
 
+def lead_sentence(text: str) -> str:
+    """The first sentence of a paragraph; abbreviations like "Dr." do not end it."""
+    for m in SENTENCE_END_RE.finditer(text):
+        word = text[: m.start() + 1].rsplit(None, 1)[-1].rstrip(".").lstrip('("“‘')
+        if word.lower() in ABBREVIATIONS or len(word) == 1:
+            continue
+        return text[: m.start() + 1]
+    return text
+
+
 def derive_title(body: str, limit: int = TITLE_MAX_CHARS) -> str:
     """A short headline from the lead sentence, cut at a word boundary."""
-    lead = body.strip().split("\n", 1)[0]
-    sentence = re.split(r"(?<=[a-z0-9)\"”’][.!?])\s+(?=[A-Z\"“‘])", lead, maxsplit=1)[0]
+    sentence = lead_sentence(body.strip().split("\n", 1)[0]).rstrip()
     if len(sentence) <= limit:
-        return sentence.rstrip()
+        return sentence
     cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
     return cut + "…"
 

@@ -11,6 +11,7 @@ from whoosh.analysis import (
     Analyzer,
     Filter,
     LowercaseFilter,
+    STOP_WORDS,
     RegexTokenizer,
     StemFilter,
     StopFilter,
@@ -24,37 +25,69 @@ COMPOUND_JOINERS = "-&."
 
 
 class CompoundFilter(Filter):
-    """Index a compound and its parts at one position; queries keep the compound.
+    """Index a compound whole and as parts; queries match it whole or as a phrase.
 
-    A query for "INDUS-X" then matches exactly that compound (and highlights the
-    whole of it), while a query for "indus" matches its part.
+    "cost-effective" is indexed as the term "cost-effective" plus "cost" and
+    "effective" at consecutive positions, the compound sharing the first part's
+    position. A query of the single word "INDUS-X" keeps the compound (it matches,
+    and is highlighted, whole); inside a phrase ("cost-effective plan") it becomes
+    its parts, so the phrase lines up with "cost effective plan" too.
     """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        shift = 0
+        buffered = None
         for t in tokens:
-            text = t.text
-            if t.mode == "query" or not any(c in text for c in COMPOUND_JOINERS):
-                yield t
+            if t.mode == "query":
+                if buffered is None:
+                    buffered = []
+                buffered.append(t.copy())
                 continue
+            if hasattr(t, "pos"):
+                t.pos += shift
+            whole = t.text
+            parts = _split_compound(whole) if any(c in whole for c in COMPOUND_JOINERS) else []
+            # read before yielding: later filters (stemming) change the shared token
+            start_pos = getattr(t, "pos", 0)
             startchar = getattr(t, "startchar", None)
-            parts = [p for p in _split_compound(text)]
             yield t
+            if not parts:
+                continue
             offset = 0
-            for part in parts:
-                offset = text.find(part, offset)
+            for i, part in enumerate(parts):
+                offset = whole.find(part, offset)
                 t.text = part
+                if hasattr(t, "pos"):
+                    t.pos = start_pos + i
                 if startchar is not None:
                     t.startchar = startchar + offset
                     t.endchar = t.startchar + len(part)
                 offset += len(part)
                 yield t
+            shift += len(parts) - 1
+        if buffered:
+            yield from _query_tokens(buffered)
+
+
+def _query_tokens(tokens: list[Token]) -> Iterator[Token]:
+    if len(tokens) == 1:
+        yield tokens[0]  # a single word: the compound itself
+        return
+    pos = 0
+    for t in tokens:
+        for part in _split_compound(t.text) or [t.text]:
+            out = t.copy()
+            out.text, out.pos = part, pos
+            pos += 1
+            yield out
 
 
 def _split_compound(text: str) -> list[str]:
+    """Parts of a compound worth indexing (stop words and single letters dropped)."""
     parts = [text]
     for joiner in COMPOUND_JOINERS:
         parts = [piece for part in parts for piece in part.split(joiner)]
-    return [p for p in parts if p]
+    return [p for p in parts if len(p) > 1 and p not in STOP_WORDS]
 
 
 def story_analyzer() -> Analyzer:
@@ -64,7 +97,6 @@ def story_analyzer() -> Analyzer:
         | LowercaseFilter()
         | StopFilter()
         | CompoundFilter()
-        | StopFilter(renumber=False)
         | StemFilter(cachesize=100_000)
     )
 

@@ -106,7 +106,8 @@ def import_archives(
                 if on_progress:
                     on_progress(1)
                 if isinstance(item, ImportProblem):
-                    report.skipped.append((f"{path.name} {item.where}", item.reason))
+                    where = item.where if item.where.startswith(path.name) else f"{path.name} {item.where}"
+                    report.skipped.append((where, item.reason))
                     continue
                 _import_record(corpus_dir, item, report, new_stories)
         _index_new(corpus_dir, index_dir, new_stories)

@@ -72,9 +72,8 @@ def fresh(tmp_path):
 
 
 def next_second() -> None:
-    """Wait until the clock's second changes: generation names carry the second
-    (see test_reindex_twice_within_a_second for the bug this works around)."""
-    # time.strftime reads the coarse clock, as the generation stamp does
+    """Wait until the clock's second changes (time.strftime reads the coarse
+    clock, as the generation stamp does)."""
     now = time.strftime("%H%M%S")
     while time.strftime("%H%M%S") == now:
         time.sleep(0.02)
@@ -326,7 +325,6 @@ def test_open_backend_sees_new_generation_after_reindex(fresh):
     (corpus / "tractor.txt").write_text(
         "Ludhiana, March 9 (PTI) Tractor sales rose 12 per cent in February. PTI XYZ\n"
     )
-    next_second()
     reindex(corpus, index_dir)
     assert current_generation(index_dir) != old_gen
     assert not old_gen.exists()  # the old generation is cleaned up
@@ -360,7 +358,6 @@ def test_failed_build_leaves_old_index_usable(fresh):
     assert search(reopened, "INDUS-X").hits[0].id == EXAMPLE_ID
     reopened.close()
     # the lock was released: the next build works
-    next_second()
     assert reindex(corpus, index_dir).indexed == 7
 
 

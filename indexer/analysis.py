@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from whoosh.analysis import (
+    STOP_WORDS,
     Analyzer,
     Filter,
     LowercaseFilter,
-    STOP_WORDS,
     RegexTokenizer,
     StemFilter,
     StopFilter,

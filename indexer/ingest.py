@@ -158,14 +158,14 @@ def iter_page_files(paths: Iterable[Path]) -> Iterator[Path]:
 def add_pages(
     corpus_dir: Path,
     index_dir: Path,
-    pages: Iterable[tuple[str, bytes | None]],
+    pages: Iterable[tuple[str, bytes | BadStoryError]],
     *,
     url: str | None = None,
     on_progress: Progress | None = None,
 ) -> AddReport:
     """Extract scraped pages into the corpus (raw page kept) and index them at once.
 
-    `pages` yields (name, raw bytes); bytes None means the file could not be read.
+    `pages` yields (name, raw bytes), or (name, error) for a file that could not be read.
     """
     from .extract import extract_html, page_id, read_page_bytes
 
@@ -176,8 +176,8 @@ def add_pages(
             if on_progress:
                 on_progress(1)
             try:
-                if raw is None:
-                    raise BadStoryError("unreadable file")
+                if isinstance(raw, BadStoryError):
+                    raise raw
                 html = read_page_bytes(raw)
                 story = extract_html(html, url=url)
             except BadStoryError as e:
@@ -208,14 +208,21 @@ def add_pages(
     return report
 
 
-def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | None]]:
-    """(name, bytes) for each page file; '-' reads standard input."""
+def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | BadStoryError]]:
+    """(name, bytes) for each page file, or (name, the reason it cannot be read);
+    '-' reads standard input."""
+    from .encoding import MAX_PAGE_BYTES
+
     for path in paths:
         if str(path) == "-":
-            yield "<stdin>", sys.stdin.buffer.read()
+            yield "<stdin>", sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
             continue
         for page in iter_page_files([path]):
             try:
+                if page.stat().st_size > MAX_PAGE_BYTES:
+                    # checked before reading, so a huge file never fills memory
+                    yield str(page), BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB")
+                    continue
                 yield str(page), page.read_bytes()
-            except OSError:
-                yield str(page), None
+            except OSError as e:
+                yield str(page), BadStoryError(f"unreadable ({e.strerror})")

@@ -145,6 +145,8 @@ def add_command(paths: tuple[Path, ...], url: str | None, corpus_dir: Path, inde
     missing = [str(p) for p in paths if str(p) != "-" and not p.exists()]
     if missing:
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
+    if url and (len(paths) > 1 or any(p.is_dir() for p in paths)):
+        raise click.ClickException("--url names one page: give a single file (or -)")
     with progress_bar(None, "adding") as bar:
         report = add_pages(corpus_dir, index_dir, read_pages(paths), url=url, on_progress=bar.update)
     _print_add_report(report, "added")

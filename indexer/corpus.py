@@ -48,6 +48,11 @@ def relative_path(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def story_id_of(path: Path) -> str:
+    """The story id a corpus file carries: its name without extensions."""
+    return path.name.split(".", 1)[0]
+
+
 def decode_story_bytes(data: bytes) -> str:
     """Text of a story file; BadStoryError when it is not UTF-8 text."""
     if not data.strip():

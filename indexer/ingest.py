@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import corpus
 from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import BuildReport, add_to_index, build_index, index_lock, open_index
+from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids, open_index
 from .search import IndexMissingError
 from .story import BadStoryError, Story
 from .wire import story_from_text
@@ -101,6 +101,7 @@ def import_archives(
     report = AddReport()
     with index_lock(index_dir, wait=30):
         new_stories: list[Story] = []
+        duplicates: list[Path] = []
         for path in paths:
             for item in read_archive(path):
                 if on_progress:
@@ -109,12 +110,14 @@ def import_archives(
                     where = item.where if item.where.startswith(path.name) else f"{path.name} {item.where}"
                     report.skipped.append((where, item.reason))
                     continue
-                _import_record(corpus_dir, item, report, new_stories)
-        _index_new(corpus_dir, index_dir, new_stories)
+                _import_record(corpus_dir, item, report, new_stories, duplicates)
+        _index_new(corpus_dir, index_dir, new_stories + _unindexed(corpus_dir, index_dir, duplicates))
     return report
 
 
-def _import_record(root: Path, record: ImportRecord, report: AddReport, new: list[Story]) -> None:
+def _import_record(
+    root: Path, record: ImportRecord, report: AddReport, new: list[Story], seen: list[Path]
+) -> None:
     try:
         story_from_text(  # validates: a record with no story text is skipped
             record.body, id=record.id, title=record.fields.get("title", ""), date=record.date
@@ -125,6 +128,7 @@ def _import_record(root: Path, record: ImportRecord, report: AddReport, new: lis
     path, written = corpus.add_story_file(root, record.id, record.date, record.fields, record.body)
     if not written:
         report.duplicates.append(record.id)
+        seen.append(path)
         return
     report.added.append(record.id)
     new.append(corpus.read_story(root, path))
@@ -139,6 +143,20 @@ def _index_new(corpus_dir: Path, index_dir: Path, stories: list[Story]) -> None:
     except IndexMissingError:
         stories_iter = iter_corpus_stories(corpus_dir)
         build_index(index_dir, stories_iter, take_lock=False, expected=count_story_files(corpus_dir))
+
+
+def _unindexed(corpus_dir: Path, index_dir: Path, paths: list[Path]) -> list[Story]:
+    """Stories already in the corpus that the index lacks (an add interrupted
+    between writing files and indexing them): they are indexed on the next run."""
+    by_id = {corpus.story_id_of(p): p for p in paths}
+    missing = set(by_id) - indexed_ids(index_dir, by_id)
+    stories = []
+    for story_id in sorted(missing):
+        try:
+            stories.append(corpus.read_story(corpus_dir, by_id[story_id]))
+        except BadStoryError:
+            continue
+    return stories
 
 
 # --- wire add -------------------------------------------------------------------------------
@@ -172,6 +190,7 @@ def add_pages(
     report = AddReport()
     with index_lock(index_dir, wait=30):
         new_stories: list[Story] = []
+        duplicates: list[Path] = []
         for name, raw in pages:
             if on_progress:
                 on_progress(1)
@@ -188,6 +207,7 @@ def add_pages(
             text_path = shard / f"{story_id}{corpus.STORY_SUFFIX}"
             if text_path.exists():
                 report.duplicates.append(name)
+                duplicates.append(text_path)
                 continue
             raw_path = shard / f"{story_id}{corpus.RAW_SUFFIX}"
             if not raw_path.exists():
@@ -204,7 +224,7 @@ def add_pages(
             corpus.write_atomic(text_path, corpus.story_file_text(fields, story.body).encode("utf-8"))
             report.added.append(name)
             new_stories.append(story.replace(id=story_id, path=corpus.relative_path(corpus_dir, text_path)))
-        _index_new(corpus_dir, index_dir, new_stories)
+        _index_new(corpus_dir, index_dir, new_stories + _unindexed(corpus_dir, index_dir, duplicates))
     return report
 
 

@@ -6,6 +6,7 @@ checked per request (up_to_date() is cheap) and replaced when the index changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -14,55 +15,36 @@ import re
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from pathlib import Path
 
-from whoosh import highlight, query, scoring, sorting
-from whoosh.qparser import (
-    FuzzyTermPlugin,
-    GtLtPlugin,
-    MultifieldParser,
-    QueryParserError,
-)
+from whoosh import highlight, query, scoring
 from whoosh.util.times import long_to_datetime
 
-from .analysis import COMPOUND_JOINERS
+from .docsets import MISSING, Columns, apply_filters, facet_counts, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, current_generation, open_index, story_from_fields
-from .search import (
-    FACET_FIELDS,
-    FacetCount,
-    Hit,
-    IndexStats,
-    SearchError,
-    SearchRequest,
-    SearchResults,
+from .queries import (
+    OPERATOR_WORDS_RE,
+    QUERY_FIELDS,
+    QueryPlan,
+    date_facet,
+    make_parser,
+    parse_query,
+    plan_query,
 )
+from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
 from .spelling import edit_distance, rank_candidates
 from .story import Story
 
-QUERY_FIELDS = ("title", "body")
-# Fields a user may name in a query; anything else ("foo:bar") is read as words.
-USER_FIELDS = {"title", "body", "agency", "place", "date", "year"}
-# Fields whose clauses restrict rather than rank: they must match.
-FILTER_FIELDS = {"agency", "place", "date", "year"}
-# A story matching every word outranks one matching some: the all-words clause
-# carries this much extra weight (BM25 per-term scores saturate well below it).
-ALL_WORDS_BOOST = 4.0
+# Searches remembered per index version (a repeated or paged query costs nothing).
+RESULT_CACHE_SIZE = 512
 SNIPPET_CHARS = 220
 SNIPPET_FRAGMENTS = 2
-FACET_LIMIT = 20
-# Characters of query syntax; a query that fails to parse is retried without them.
-SYNTAX_CHARS_RE = re.compile(r"[\"()\[\]{}:^~*?+\-!\\/<>=]")
-OPERATOR_WORDS_RE = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
-EXPLICIT_AND_RE = re.compile(r"\bAND\b")
-# Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
-MIN_WILDCARD_PREFIX = 2
-WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
 # Close words fetched per unknown word before our own ranking picks among them.
 SPELL_CANDIDATES = 500
-MISSING_DATE = 2**64 - 1
 
 
 class WireBM25F(scoring.BM25F):
@@ -101,137 +83,6 @@ def lead_snippet(body: str, limit: int = SNIPPET_CHARS) -> str:
     if len(lead) > limit:
         lead = lead[:limit].rsplit(" ", 1)[0] + " …"
     return html.escape(lead, quote=False)
-
-
-def make_parser(schema) -> MultifieldParser:  # type: ignore[no-untyped-def]
-    """The query parser: words, phrases, AND/OR/NOT, fields, ranges, prefix*."""
-    qp = MultifieldParser(list(QUERY_FIELDS), schema)
-    qp.add_plugin(GtLtPlugin())
-    qp.add_plugin(FuzzyTermPlugin())
-    return qp
-
-
-def has_unknown_field(qstring: str) -> bool:
-    """True when the query names a field users cannot search ("foo:bar")."""
-    return any(m.group(1).lower() not in USER_FIELDS for m in re.finditer(r"(?<![\w:])(\w+):(?=\S)", qstring))
-
-
-def plain_words(qstring: str) -> str:
-    """A query reduced to its words: the fallback for malformed syntax."""
-    words = SYNTAX_CHARS_RE.sub(" ", OPERATOR_WORDS_RE.sub(" ", qstring))
-    return " ".join(words.split())
-
-
-def is_field_filter(q: query.Query) -> bool:
-    """True for a clause that restricts by metadata (agency:, place:, date:...)."""
-    leaves = list(q.leaves()) or [q]
-    return all(getattr(leaf, "fieldname", None) in FILTER_FIELDS for leaf in leaves)
-
-
-def shape_query(q: query.Query, qstring: str) -> query.Query:
-    """Give an implicit conjunction its meaning: metadata clauses and NOTs must
-    hold, stories with all the words rank first, stories with some still come back."""
-    if not isinstance(q, query.And) or EXPLICIT_AND_RE.search(qstring):
-        return q  # a single clause, an OR, or the user asked for strict AND
-    required = [sub for sub in q.subqueries if is_field_filter(sub) or isinstance(sub, query.Not)]
-    words = [sub for sub in q.subqueries if sub not in required]
-    if len(words) < 2:
-        return q
-    ranked = query.Or([query.And(words, boost=ALL_WORDS_BOOST), query.Or(words)])
-    return query.And([ranked, *required]) if required else ranked
-
-
-def has_costly_wildcard(q: query.Query) -> bool:
-    """True for `*`, `?x` and the like: they expand to a large part of the lexicon."""
-    for leaf in [q, *q.leaves()]:
-        if isinstance(leaf, query.Every):
-            return True
-        if isinstance(leaf, query.Wildcard | query.Prefix):
-            text = str(leaf.text)
-            literal = re.split(r"[*?]", text, maxsplit=1)[0] if isinstance(leaf, query.Wildcard) else text
-            if len(literal) < MIN_WILDCARD_PREFIX:
-                return True
-    return False
-
-
-def parse_query(qp: MultifieldParser, qstring: str) -> tuple[query.Query, str | None]:
-    """Parse a user query; malformed syntax becomes plain words with a notice."""
-    notice = None
-    # "Mergers/Acquisitions" is two words, not a path
-    text = WORD_SLASH_RE.sub(" ", qstring.strip())
-    if has_unknown_field(text):
-        text = plain_words(text)
-        notice = "Unknown field in the query: searched for the words instead."
-    try:
-        q = qp.parse(text)
-        if _has_error(q):
-            raise QueryParserError("error node")
-        if has_costly_wildcard(q):
-            text = SYNTAX_CHARS_RE.sub(" ", text)
-            q = qp.parse(text)
-            notice = (
-                f"Wildcards need at least {MIN_WILDCARD_PREFIX} letters before * or ?: searched without them."
-            )
-    except (QueryParserError, ValueError, TypeError, IndexError, re.error):
-        text = plain_words(text)
-        notice = "The query syntax was not understood: searched for the words instead."
-        q = qp.parse(text) if text else query.NullQuery
-    return expand_compounds(q, text, qp.schema), notice
-
-
-def expand_compounds(q: query.Query, text: str, schema) -> query.Query:  # type: ignore[no-untyped-def]
-    """A hyphenated word also matches its parts: castor-oil OR (castor AND oil).
-
-    The compound alone missed stories that write "castor oil"; the parts alone
-    would lose the exact match, which still scores (and highlights) highest.
-    """
-
-    def expand(node: query.Query) -> query.Query:
-        if not (isinstance(node, query.Term) and node.fieldname in QUERY_FIELDS):
-            return node
-        start, end = getattr(node, "startchar", None), getattr(node, "endchar", None)
-        if start is None or end is None or not any(c in str(node.text) for c in COMPOUND_JOINERS):
-            return node
-        tokens = [t.text for t in schema[node.fieldname].analyzer(text[start:end])]
-        parts = [query.Term(node.fieldname, t) for t in tokens[1:]]
-        if not parts:
-            return node
-        return query.Or([node, parts[0] if len(parts) == 1 else query.And(parts)])
-
-    return q.accept(expand)
-
-
-def _has_error(q: query.Query) -> bool:
-    # the parser marks what it could not read with an `error` attribute
-    return any(getattr(node, "error", None) for node in [q, *q.leaves()])
-
-
-def date_facet(sort: str) -> sorting.FacetType:
-    """Sort by date, newest or oldest first; undated stories last either way."""
-    if sort == "newest":
-        # the column holds 2**64-1 for "no date", which would sort first when reversed
-        newest = sorting.TranslateFacet(lambda v: -v if v != MISSING_DATE else 1, sorting.FieldFacet("date"))
-        return newest
-    return sorting.FieldFacet("date")
-
-
-def request_filter(request: SearchRequest) -> query.Query | None:
-    """Facet and date-range filters as one query, or None."""
-    parts: list[query.Query] = []
-    for field_name, values in (
-        ("agency_facet", request.agency),
-        ("place_facet", request.place),
-        ("year", tuple(str(y) for y in request.year)),
-    ):
-        if values:
-            parts.append(query.Or([query.Term(field_name, v) for v in values]))
-    if request.date_from or request.date_to:
-        start = dt.datetime.combine(request.date_from, dt.time()) if request.date_from else None
-        end = dt.datetime.combine(request.date_to, dt.time.max) if request.date_to else None
-        parts.append(query.DateRange("date", start, end))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else query.And(parts)
 
 
 def is_known_word(s, word: str) -> bool:  # type: ignore[no-untyped-def]
@@ -289,6 +140,11 @@ def _close_all(searchers: set) -> None:  # type: ignore[type-arg]
     searchers.clear()
 
 
+def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The collected hits, without len(results), which re-runs the whole query to count."""
+    return [results[i] for i in range(results.scored_length())]
+
+
 class WhooshSearch:
     """The embedded search backend over an index folder built by `wire reindex`."""
 
@@ -297,6 +153,8 @@ class WhooshSearch:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: set = set()  # every thread's searcher, so close() can close them all
+        self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
+        self._cols: tuple | None = None  # (version, Columns)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
@@ -347,40 +205,71 @@ class WhooshSearch:
         request.validate()
         started = time.perf_counter()
         s = self.searcher()
+        key = (self._version(s), request)
+        with self._lock:
+            cached = self._results.get(key)
+        if cached is not None:
+            return dataclasses.replace(cached, seconds=time.perf_counter() - started)
+        try:
+            results = self._search(s, request, started)
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        with self._lock:
+            self._results[key] = results
+            while len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return results
+
+    def _search(self, s, request: SearchRequest, started: float) -> SearchResults:  # type: ignore[no-untyped-def]
         q, notice = parse_query(self._qp, request.query)
         if q is query.NullQuery or q is None:
             return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
-        q = shape_query(q, request.query)
-        options: dict[str, object] = {"terms": True}
-        filt = request_filter(request)
-        if filt is not None:
-            q = query.And([q, query.ConstantScoreQuery(filt, 0.0)])
-        if request.sort != "relevance":
-            options.update(sortedby=date_facet(request.sort))
-        if request.facets:
-            options["groupedby"] = {
-                "agency": sorting.FieldFacet("agency_facet"),
-                "place": sorting.FieldFacet("place_facet"),
-                "year": sorting.FieldFacet("year"),
-            }
-        try:
-            results = s.search(q, limit=request.page * request.pagelen, **options)
-        except (ValueError, TypeError, IndexError) as e:
-            raise SearchError(f"cannot run this query: {e}") from None
-        total = len(results)
+        plan = plan_query(q, request.query)
+        matches = match_set(s, plan.everything)
+        cols = self._columns(s) if (request.filtered or request.facets) else None
+        allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
+        need = request.page * request.pagelen
+        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None)
         start = (request.page - 1) * request.pagelen
-        hits = [self._hit(hit) for hit in results[start : start + request.pagelen]]
-        facets = self._facets(results) if request.facets else {}
-        suggestion = suggest_query(s, request.query) if request.spelling else None
+        hits = [self._hit(hit) for hit in ranked[start:need]]
         return SearchResults(
             request,
-            total,
+            len(allowed),
             hits,
             time.perf_counter() - started,
-            facets=facets,
-            suggestion=suggestion,
+            facets=facet_counts(matches, cols, request) if cols and request.facets else {},
+            suggestion=suggest_query(s, request.query) if request.spelling else None,
             notice=notice,
         )
+
+    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed):  # type: ignore[no-untyped-def]
+        """The first `need` hits in order: strict matches by score, then the loose
+        ones (some of the words) by score; or all matches by date."""
+        if request.sort != "relevance":
+            by_date = date_facet(request.sort)
+            results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed)]
+        else:
+            results = [s.search(plan.strict, limit=need, filter=allowed)]
+            if plan.loose is not None and results[0].scored_length() < need:
+                exclude = {docnum for _, docnum in results[0].top_n}
+                more = need - len(exclude)
+                results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude))
+        record_matched_terms(s, results, plan.everything, QUERY_FIELDS)
+        return [hit for r in results for hit in top_hits(r)]
+
+    def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+        """Identifies what the searcher sees: caches are valid for one version."""
+        return (self._generation, s.reader().generation(), s.doc_count_all())
+
+    def _columns(self, s) -> Columns:  # type: ignore[no-untyped-def]
+        version = self._version(s)
+        with self._lock:
+            if self._cols is not None and self._cols[0] == version:
+                return self._cols[1]
+        cols = Columns.read(s.reader())
+        with self._lock:
+            self._cols = (version, cols)
+        return cols
 
     def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
@@ -402,17 +291,6 @@ class WhooshSearch:
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
         )
 
-    def _facets(self, results) -> dict[str, list[FacetCount]]:  # type: ignore[no-untyped-def]
-        facets = {}
-        for name in FACET_FIELDS:
-            counts = {k: len(v) for k, v in results.groups(name).items() if k}
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            facets[name] = [FacetCount(str(k), n) for k, n in ranked[:FACET_LIMIT]]
-        return facets
-
-    def _suggest(self, s, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
-        return suggest_query(s, qstring)
-
     def get_story(self, story_id: str) -> Story | None:
         if story_id.startswith(LEXICON_ID_PREFIX):
             return None
@@ -430,7 +308,7 @@ class WhooshSearch:
     def stats(self) -> IndexStats:
         """Counts for the front page, computed once per index version."""
         s = self.searcher()
-        key = (self._generation, s.reader().generation(), s.doc_count_all())
+        key = self._version(s)
         cached = getattr(self, "_stats", None)
         if cached and cached[0] == key:
             return cached[1]
@@ -443,7 +321,7 @@ def compute_stats(s) -> IndexStats:  # type: ignore[no-untyped-def]
     """Stories, date range and agencies of the index, from its columns."""
     reader = s.reader()
     # raw column values: a story without a date holds the column's all-ones default
-    dates = [v for v in reader.column_reader("date", translate=False) if 0 < v < MISSING_DATE]
+    dates = [v for v in reader.column_reader("date", translate=False) if 0 < v < MISSING]
     agencies: dict[str, int] = {}
     for value in reader.column_reader("agency_facet"):
         if value:

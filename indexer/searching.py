@@ -148,8 +148,9 @@ def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
 class WhooshSearch:
     """The embedded search backend over an index folder built by `wire reindex`."""
 
-    def __init__(self, index_dir: Path | str):
+    def __init__(self, index_dir: Path | str, *, weighting: scoring.WeightingModel = WEIGHTING):
         self.index_dir = Path(index_dir)
+        self._weighting = weighting
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: set = set()  # every thread's searcher, so close() can close them all
@@ -181,7 +182,7 @@ class WhooshSearch:
         if s is None or getattr(local, "ix", None) is not self._ix or not s.up_to_date():
             if s is not None:
                 self._discard(s)
-            s = self._ix.searcher(weighting=WEIGHTING)
+            s = self._ix.searcher(weighting=self._weighting)
             with self._lock:
                 self._open.add(s)
             local.searcher, local.ix = s, self._ix
@@ -256,6 +257,16 @@ class WhooshSearch:
                 results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude))
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS)
         return [hit for r in results for hit in top_hits(r)]
+
+    def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
+        """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
+        s = self.searcher()
+        q, _ = parse_query(self._qp, qstring)
+        if q is None or q is query.NullQuery:
+            return []
+        plan = plan_query(q, qstring)
+        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None)
+        return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
         """Identifies what the searcher sees: caches are valid for one version."""

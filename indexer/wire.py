@@ -97,6 +97,8 @@ DATELINE_RE = re.compile(
         (?:\s*\((?P<agency>{_AGENCY_ALT})\))?                              # (PTI)
       |
         \s*\((?P<agency_only>{_AGENCY_ALT})\)                               # (Reuters)
+      |
+        (?=\s*(?::|--|—|–|-)\s)                                           # WASHINGTON —
     )
     \s*(?P<sep>:|--|-|—|–)?\s*
     """,
@@ -134,11 +136,13 @@ SIGNOFF_TAIL_CHARS = 400
 # Anchored and length-capped so a real sentence that mentions the word stays.
 BOILERPLATE_PATTERNS = [
     # ad labels between paragraphs (the seed's "Advertisment" misspelling included)
-    r"advertis(?:e)?ment|advt\.?|ads?|sponsored(?: content)?|promoted(?: content)?",
+    r"advertis(?:e)?ment(?:\s*[·|:–—-]?\s*(?:scroll|continue)\b.{0,40})?|advt\.?|ads?|sponsored(?: content)?|promoted(?: content)?",
     r"(?:story|article) continues (?:below|after)(?: this)?(?: (?:ad|advertisement))?",
     r"(?:continue|scroll(?: down)?) (?:reading|to continue)(?: (?:below|with content|the story))?",
     # cross-links to other stories
-    r"(?:also read|read also|also see|also watch|read more|read next|must read|related(?: stories| news)?|recommended(?: stories)?)\s*(?:[:|\-–—>»].{0,250})?",
+    r"(?:also read|read also|also see|also watch|watch|read more|read next|must read|related(?: stories| news)?|recommended(?: stories)?)\s*(?:[:|\-–—>»].{0,250})?",
+    # "For the latest news, follow us on ..." and similar calls to action
+    r"for (?:more|the latest|all the latest|latest|breaking)\b.{0,60}?,? (?:follow|download|subscribe|visit|click|join)\b.{0,150}",
     # social prompts
     r"(?:follow|join) (?:us|@\w+|[\w ]{1,30}) on .{0,40}\b(?:twitter|facebook|instagram|linkedin|youtube|telegram|whatsapp|google news|threads|koo|sharechat|x)\b.{0,80}",
     r"(?:share|share this|share on|tweet|email|print|whatsapp|facebook|twitter|linkedin|copy link)(?: (?:article|story|this|this article|link))?",
@@ -306,6 +310,10 @@ def parse_dateline(text: str) -> Dateline | None:
     # "The Press Trust of India (PTI) said" too: an agency without a date needs
     # a separator or a place in capitals ("WASHINGTON (AP) The ...").
     if not m["sep"] and not (m["month"] and agency) and not m["place"].isupper():
+        return None
+    # Without an agency or a date only a place in capitals makes a dateline
+    # ("WASHINGTON —", "NEW DELHI:"); "Officials said: ..." is prose.
+    if not agency and not m["month"] and not m["place"].isupper():
         return None
     return Dateline(
         text=m.group(0).strip(),

@@ -86,6 +86,12 @@ def test_example_story_title_is_lead_cut_at_word_boundary(example_story):
         ("Kolkata, Jan 3 (UNI) The police warned", "Kolkata", "UNI", 1, 3),
         ("THE HAGUE, March 2 - Dutch exports rose", "The Hague", "", 3, 2),
         ("Thiruvananthapuram, May 20 (PTI) Heavy rain", "Thiruvananthapuram", "PTI", 5, 20),
+        ("BEIJING, Feb. 19 (Xinhua) -- China's exports", "Beijing", "Xinhua", 2, 19),
+        ("New Delhi [India], February 19 (ANI): The", "New Delhi", "ANI", 2, 19),
+        ("SAN JOSE, Calif., April 13 - Resdel Industries", "San Jose", "", 4, 13),
+        # place in capitals and a separator, no agency or date (site-written copy)
+        ("NEW DELHI: The government on Monday", "New Delhi", "", None, None),
+        ("WASHINGTON — President Biden said", "Washington", "", None, None),
     ],
 )
 def test_parse_dateline(text, place, agency, month, day):
@@ -111,6 +117,9 @@ def test_parse_dateline(text, place, agency, month, day):
         # an agency named in the lead is not a dateline
         "The Press Trust of India (PTI) has learnt that the deal is off.",
         "Agence France-Presse (AFP) said on Monday it would close its Kabul bureau.",
+        # a separator alone needs a place in capitals
+        "Officials said: the deal is off.",
+        "India - the largest democracy - votes in April.",
     ],
 )
 def test_ordinary_lead_is_not_a_dateline(text):
@@ -197,6 +206,9 @@ def test_agency_named_in_last_sentence_stays(body):
         "PTI Photo",
         "Edited by Rahul Sharma",
         "First published: Feb 19, 2024, 10:30 IST",
+        "Advertisement · Scroll to continue",
+        "For the latest news, follow us on Twitter and Instagram.",
+        "Watch: India beat Australia in the final",
     ],
 )
 def test_boilerplate_line_is_removed(line):
@@ -226,6 +238,8 @@ def test_boilerplate_line_is_removed(line):
         "Register to vote before March 31, the Election Commission urged first-time voters.",
         "Follow rules on masks, the health ministry told states on Monday.",
         "Download the Aarogya Setu app, the prime minister urged citizens on Tuesday.",
+        "Watch the skies on Monday night, the scientists said.",
+        "For more than a decade, he has lived in Delhi and followed the case.",
     ],
 )
 def test_sentence_mentioning_boilerplate_word_stays(sentence):

@@ -8,11 +8,12 @@ plain words) and keeps costly constructs out.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 
 from whoosh import query, sorting
-from whoosh.qparser import FuzzyTermPlugin, GtLtPlugin, MultifieldParser, QueryParserError
+from whoosh.qparser import GtLtPlugin, MultifieldParser, QueryParserError
 
 from .analysis import COMPOUND_JOINERS
 from .search import SearchRequest
@@ -28,6 +29,8 @@ OPERATOR_WORDS_RE = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")
 EXPLICIT_AND_RE = re.compile(r"\bAND\b")
 # Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
 MIN_WILDCARD_PREFIX = 2
+# Words a prefix* or wildcard may stand for before it is refused.
+MAX_EXPANSIONS = 128
 WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
 # The date column's value for a story without a date.
 MISSING_DATE = 2**64 - 1
@@ -51,7 +54,6 @@ def make_parser(schema) -> MultifieldParser:  # type: ignore[no-untyped-def]
     """The query parser: words, phrases, AND/OR/NOT, fields, ranges, prefix*."""
     qp = MultifieldParser(list(QUERY_FIELDS), schema)
     qp.add_plugin(GtLtPlugin())
-    qp.add_plugin(FuzzyTermPlugin())
     return qp
 
 
@@ -143,6 +145,31 @@ def expand_compounds(q: query.Query, text: str, schema) -> query.Query:  # type:
         return query.Or([node, parts[0] if len(parts) == 1 else query.And(parts)])
 
     return q.accept(expand)
+
+
+def limit_expansions(q: query.Query, reader) -> tuple[query.Query, str | None]:  # type: ignore[no-untyped-def]
+    """Replace a prefix or wildcard that stands for too many words by its letters.
+
+    Each expanded word is one more posting list walked in Python: "co*" is
+    thousands of words and took seconds.
+    """
+    too_broad: list[str] = []
+
+    def limit(node: query.Query) -> query.Query:
+        if not isinstance(node, query.Prefix | query.Wildcard):
+            return node
+        expansions = sum(1 for _ in itertools.islice(node._btexts(reader), MAX_EXPANSIONS + 1))
+        if expansions <= MAX_EXPANSIONS:
+            return node
+        literal = re.split(r"[*?]", str(node.text), maxsplit=1)[0]
+        too_broad.append(literal)
+        return query.Term(node.fieldname, literal)
+
+    limited = q.accept(limit)
+    if not too_broad:
+        return q, None
+    words = ", ".join(f"{w}*" for w in sorted(set(too_broad)))
+    return limited, f"{words} matches over {MAX_EXPANSIONS} words: add letters to narrow it."
 
 
 def _has_error(q: query.Query) -> bool:

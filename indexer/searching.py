@@ -28,6 +28,7 @@ from .queries import (
     QUERY_FIELDS,
     QueryPlan,
     date_facet,
+    limit_expansions,
     make_parser,
     parse_query,
     plan_query,
@@ -156,6 +157,7 @@ class WhooshSearch:
         self._open: set = set()  # every thread's searcher, so close() can close them all
         self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
         self._cols: tuple | None = None  # (version, Columns)
+        self._lexicon_docs: tuple | None = None  # (version, docnums)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
@@ -225,12 +227,15 @@ class WhooshSearch:
         q, notice = parse_query(self._qp, request.query)
         if q is query.NullQuery or q is None:
             return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
+        q, broad = limit_expansions(q, s.reader())
+        notice = notice or broad
         plan = plan_query(q, request.query)
-        matches = match_set(s, plan.everything)
+        hidden = self._hidden(s)
+        matches = match_set(s, plan.everything) - hidden
         cols = self._columns(s) if (request.filtered or request.facets) else None
         allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
         need = request.page * request.pagelen
-        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None)
+        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden)
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
         return SearchResults(
@@ -243,18 +248,18 @@ class WhooshSearch:
             notice=notice,
         )
 
-    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed):  # type: ignore[no-untyped-def]
+    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
         ones (some of the words) by score; or all matches by date."""
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
-            results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed)]
+            results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
         else:
-            results = [s.search(plan.strict, limit=need, filter=allowed)]
+            results = [s.search(plan.strict, limit=need, filter=allowed, mask=hidden)]
             if plan.loose is not None and results[0].scored_length() < need:
                 exclude = {docnum for _, docnum in results[0].top_n}
                 more = need - len(exclude)
-                results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude))
+                results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS)
         return [hit for r in results for hit in top_hits(r)]
 
@@ -264,13 +269,25 @@ class WhooshSearch:
         q, _ = parse_query(self._qp, qstring)
         if q is None or q is query.NullQuery:
             return []
+        q, _ = limit_expansions(q, s.reader())
         plan = plan_query(q, qstring)
-        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None)
+        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s))
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
         """Identifies what the searcher sees: caches are valid for one version."""
         return (self._generation, s.reader().generation(), s.doc_count_all())
+
+    def _hidden(self, s) -> set[int]:  # type: ignore[no-untyped-def]
+        """Document numbers of the lexicon documents, which are never results."""
+        version = self._version(s)
+        with self._lock:
+            if self._lexicon_docs is not None and self._lexicon_docs[0] == version:
+                return self._lexicon_docs[1]
+        docs = set(s.docs_for_query(query.Prefix("id", LEXICON_ID_PREFIX)))
+        with self._lock:
+            self._lexicon_docs = (version, docs)
+        return docs
 
     def _columns(self, s) -> Columns:  # type: ignore[no-untyped-def]
         version = self._version(s)

@@ -390,3 +390,27 @@ def test_add_to_index_adds_and_replaces(fresh):
 def test_open_index_on_missing_folder(tmp_path):
     with pytest.raises(IndexMissingError):
         open_index(tmp_path / "nothing")
+
+
+def test_not_only_query_returns_stories_never_the_hidden_lexicon(backend):
+    # golden case: "NOT x" matched the spelling-lexicon documents, whose missing body
+    # raised KeyError while building snippets
+    results = search(backend, "NOT zzzunknownword", facets=True, sort="newest")
+    assert results.total == backend.stats().stories
+    assert all(not hit.id.startswith("_lexicon") for hit in results.hits)
+
+
+def test_prefix_standing_for_too_many_words_is_narrowed_with_a_notice(tmp_path):
+    from indexer.queries import MAX_EXPANSIONS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = " ".join(f"co{n:04d}x" for n in range(MAX_EXPANSIONS + 5))
+    (corpus / "many.txt").write_text(f"Title: Many words\n\nThe list reads {words} and more.\n")
+    reindex(corpus, tmp_path / "index")
+    live = WhooshSearch(tmp_path / "index")
+    broad = search(live, "co*")
+    assert broad.notice and "co*" in broad.notice
+    narrow = search(live, "co000*")
+    assert narrow.notice is None and narrow.total == 1
+    live.close()

@@ -32,28 +32,21 @@ DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
-def corpus_option(f: Callable[..., Any]) -> Callable[..., Any]:
+def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) -> Callable[..., Any]:
+    """A shared --corpus/--index option: a folder, settable from the environment."""
     return click.option(
-        "--corpus",
-        "corpus_dir",
-        envvar="WIRE_CORPUS",
-        default=DEFAULT_CORPUS,
+        flag,
+        dest,
+        envvar=envvar,
+        default=default,
         show_default=True,
         type=click.Path(file_okay=False, path_type=Path),
-        help="Corpus folder (env WIRE_CORPUS).",
-    )(f)
+        help=f"{what} folder (env {envvar}).",
+    )
 
 
-def index_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--index",
-        "index_dir",
-        envvar="WIRE_INDEX",
-        default=DEFAULT_INDEX,
-        show_default=True,
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Index folder (env WIRE_INDEX).",
-    )(f)
+corpus_option = folder_option("--corpus", "corpus_dir", "WIRE_CORPUS", DEFAULT_CORPUS, "Corpus")
+index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX, "Index")
 
 
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -124,6 +124,10 @@ SIGNOFF_PATTERNS = [
     ),
     # Modern Reuters credits: "(Reporting by A; Editing by B)"
     re.compile(r"\s*(?P<slug>\((?:Reporting|Writing|Additional reporting)\s+by\b[^()]{0,300}\))\s*$"),
+    # an agency in brackets closing the story: "... decked up with lights. (ANI)"
+    re.compile(rf"(?<=[.!?\"'”’])\s*(?P<slug>\((?P<agency>{_AGENCY_ALT})\))\s*$"),
+    # AP's rule line and the credits under it: "___\n\nAssociated Press writer ... contributed"
+    re.compile(r"\n\s*(?P<slug>_{3,}\s*\n[\s\S]{0,400}?)\s*$"),
     # AFP-style desk initials on their own line: "burs-jj/ach", "pmh/sst"
     re.compile(r"\n\s*(?P<slug>(?:burs-)?[a-z]{2,5}(?:/[a-z]{2,5})+)\s*$"),
 ]
@@ -352,7 +356,7 @@ def split_signoff(body: str) -> tuple[str, str, str]:
         for pattern in SIGNOFF_PATTERNS:
             m = pattern.search(tail)
             if m and offset + m.start("slug") > 0:
-                slugs.insert(0, m["slug"].strip())
+                slugs.insert(0, " ".join(m["slug"].split()))
                 agency = agency or normalise_agency(m.groupdict().get("agency") or "")
                 body = body[: offset + m.start()].rstrip()
                 changed = True

@@ -155,6 +155,14 @@ def test_ordinary_lead_is_not_a_dateline(text):
             "",
         ),
         ("Talks went on late.\n\nburs-jj/ach", "Talks went on late.", "burs-jj/ach", ""),
+        ("The shrine was lit up. (ANI)", "The shrine was lit up.", "(ANI)", "ANI"),
+        ("The policy starts soon.\n\n--IANS\nsrs/pgh", "The policy starts soon.", "--IANS srs/pgh", "IANS"),
+        (
+            "The vote was 60-40.\n\n___\n\nAssociated Press writer Jane Doe contributed to this report.",
+            "The vote was 60-40.",
+            "___ Associated Press writer Jane Doe contributed to this report.",
+            "",
+        ),
     ],
 )
 def test_split_signoff(body, kept, slug, agency):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -44,6 +45,8 @@ MAX_JSONLD_DEPTH = 8
 # Meta tags naming the headline, best first (og:title may still carry the site name).
 TITLE_META = ["og:title", "twitter:title", "sailthru.title", "parsely-title", "dc.title", "title"]
 # What sites put between headline and site name in <title>: "Headline | Site".
+# A character reference left in text after parsing: the page escaped it twice.
+ENTITY_RE = re.compile(r"&(?:#\d{2,7}|#x[0-9a-fA-F]{2,6}|[a-zA-Z]{2,8});")
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
 
 # --- dates -----------------------------------------------------------------------------------
@@ -187,7 +190,10 @@ def jsonld_field(tree: HtmlElement, field: str) -> str:
 
 
 def fold_space(text: str) -> str:
-    """Runs of whitespace as one space, trimmed."""
+    """Runs of whitespace as one space, trimmed; entities a CMS escaped twice
+    ("&#8220;We won&nbsp;it&#8221;" in og:title) decoded."""
+    if "&" in text and ENTITY_RE.search(text):
+        text = html.unescape(text)
     return " ".join(text.split())
 
 

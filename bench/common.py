@@ -174,6 +174,10 @@ class WireEngine:
         results = self.backend.search(request)
         return [Found(h.id, h.snippet) for h in results.hits]
 
+    def forget_results(self) -> None:
+        """Empty the library's result cache, so the next query is timed cold."""
+        self.backend.clear_cache()
+
     def add(self, story: Story) -> None:
         from indexer.index import add_to_index, index_lock
 

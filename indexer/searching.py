@@ -263,6 +263,11 @@ class WhooshSearch:
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS)
         return [hit for r in results for hit in top_hits(r)]
 
+    def clear_cache(self) -> None:
+        """Forget remembered searches (benchmarks measure cold queries with it)."""
+        with self._lock:
+            self._results.clear()
+
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
         s = self.searcher()

@@ -139,6 +139,32 @@ def add_story_file(
     return path, True
 
 
+def add_page_files(root: Path, story: Story, html: bytes) -> tuple[Path, bool]:
+    """Store an added page: the raw HTML (gzip), then the story text naming it.
+
+    The text file is written last, so it is the commit point; a page left without
+    one by a crash is still indexed from the raw page. Returns (text path, written).
+    """
+    shard = root / shard_dir(story.date, story.id)
+    text_path = shard / f"{story.id}{STORY_SUFFIX}"
+    if text_path.exists():
+        return text_path, False
+    raw_path = shard / f"{story.id}{RAW_SUFFIX}"
+    if not raw_path.exists():
+        write_atomic(raw_path, gzip.compress(html, mtime=0))
+    fields = {
+        "title": story.title,
+        "date": story.date.isoformat() if story.date else "",
+        "agency": story.agency,
+        "place": story.place,
+        "url": story.url,
+        "source": story.source,
+        "raw": raw_path.name,
+    }
+    write_atomic(text_path, story_file_text(fields, story.body).encode("utf-8"))
+    return text_path, True
+
+
 def remove_stale_temp_files(root: Path) -> int:
     """Delete temporary files left by an interrupted write; return how many."""
     removed = 0

@@ -202,28 +202,14 @@ def add_pages(
             except BadStoryError as e:
                 report.skipped.append((name, str(e)))
                 continue
-            story_id = page_id(html)
-            shard = corpus_dir / corpus.shard_dir(story.date, story_id)
-            text_path = shard / f"{story_id}{corpus.STORY_SUFFIX}"
-            if text_path.exists():
+            story = story.replace(id=page_id(html))
+            text_path, written = corpus.add_page_files(corpus_dir, story, html)
+            if not written:
                 report.duplicates.append(name)
                 duplicates.append(text_path)
                 continue
-            raw_path = shard / f"{story_id}{corpus.RAW_SUFFIX}"
-            if not raw_path.exists():
-                corpus.write_atomic(raw_path, gzip.compress(html, mtime=0))
-            fields = {
-                "title": story.title,
-                "date": story.date.isoformat() if story.date else "",
-                "agency": story.agency,
-                "place": story.place,
-                "url": story.url,
-                "source": story.source,
-                "raw": raw_path.name,
-            }
-            corpus.write_atomic(text_path, corpus.story_file_text(fields, story.body).encode("utf-8"))
             report.added.append(name)
-            new_stories.append(story.replace(id=story_id, path=corpus.relative_path(corpus_dir, text_path)))
+            new_stories.append(story.replace(path=corpus.relative_path(corpus_dir, text_path)))
         _index_new(corpus_dir, index_dir, new_stories + _unindexed(corpus_dir, index_dir, duplicates))
     return report
 

@@ -115,8 +115,8 @@ def meta(key: str, value: str, attr: str = "name") -> str:
         (page(h1=""), "A strong earthquake struck off the coast of northern Japan on Tuesday."),
         # golden case: og:title escaped twice by the CMS ("&amp;#8220;" in the source)
         (
-            page(meta("og:title", "Lynn: &amp;#8220;We needed to win this&amp;nbsp;game&amp;#8221;", "property")),
-            "Lynn: \u201cWe needed to win this game\u201d",
+            page(meta("og:title", "Lynn: &amp;#8220;We won this&amp;nbsp;game&amp;#8221;", "property")),
+            "Lynn: \u201cWe won this game\u201d",
         ),
     ],
 )

@@ -95,8 +95,9 @@ def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
         report = reindex(corpus_dir, index_dir, on_progress=bar.update)
     for path, reason in report.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
+    stories = "1 story" if report.indexed == 1 else f"{report.indexed:,} stories"
     click.echo(
-        f"indexed {report.indexed} stories, skipped {len(report.skipped)}, "
+        f"indexed {stories}, skipped {len(report.skipped)}, "
         f"in {report.seconds:.1f} s ({report.rate:.0f} stories/s)"
     )
 
@@ -182,7 +183,8 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
         return
     if results.notice:
         click.echo(results.notice, err=True)
-    click.echo(f"{results.total} stories match ({results.seconds * 1000:.0f} ms)")
+    matches = "1 story matches" if results.total == 1 else f"{results.total:,} stories match"
+    click.echo(f"{matches} ({results.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(results.hits, 1):
         meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "", hit.agency, hit.place) if x)
         click.echo(f"\n{n}. " + click.style(hit.title, bold=True) + (f"  [{meta}]" if meta else ""))

@@ -48,13 +48,17 @@ class Columns:
         )
 
 
-def term_set(searcher, fieldname: str, text: str | bytes) -> set[int]:  # type: ignore[no-untyped-def]
+def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = None) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
     """Document numbers of one term's postings, read block by block.
 
     Whoosh's all_ids() steps through postings one Python call at a time; reading
     each block's id array at once is several times faster. This touches
     W3LeafMatcher internals, which is safe because whoosh-reloaded is pinned.
+    `memo` shares sets between the steps of one request.
     """
+    key = (fieldname, text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text))
+    if memo is not None and key in memo:
+        return memo[key]
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
@@ -69,6 +73,8 @@ def term_set(searcher, fieldname: str, text: str | bytes) -> set[int]:  # type: 
         if deleted:
             ids = [i for i in ids if i not in deleted]
         found.update(i + offset for i in ids) if offset else found.update(ids)
+    if memo is not None:
+        memo[key] = found
     return found
 
 
@@ -84,31 +90,31 @@ def _block_ids(m: W3LeafMatcher) -> list[int]:
     return ids
 
 
-def match_set(searcher, q: query.Query) -> set[int]:  # type: ignore[no-untyped-def]
+def match_set(searcher, q: query.Query, memo: dict | None = None) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
     """Document numbers matching `q`; And/Or/Not by set algebra, leaves by Whoosh."""
     if (
         isinstance(q, query.Term)
         and searcher.schema[q.fieldname].format is not None
         and isinstance(q.text, str)
     ):
-        return term_set(searcher, q.fieldname, q.text)
+        return set(term_set(searcher, q.fieldname, q.text, memo))
     if isinstance(q, query.Or):
         found: set[int] = set()
         for sub in q.subqueries:
-            found |= match_set(searcher, sub)
+            found |= match_set(searcher, sub, memo)
         return found
     if isinstance(q, query.And):
         positives = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
         negatives = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
         if not positives:
             return set(searcher.docs_for_query(q))
-        sets = sorted((match_set(searcher, sub) for sub in positives), key=len)
+        sets = sorted((match_set(searcher, sub, memo) for sub in positives), key=len)
         found = sets[0].intersection(*sets[1:])
         for sub in negatives:
-            found -= match_set(searcher, sub)
+            found -= match_set(searcher, sub, memo)
         return found
     if isinstance(q, query.ConstantScoreQuery):
-        return match_set(searcher, q.child)
+        return match_set(searcher, q.child, memo)
     return set(searcher.docs_for_query(q))
 
 
@@ -180,7 +186,9 @@ def highlight_terms(searcher, q: query.Query, fields: tuple[str, ...]) -> list[t
     return list(found)[:MAX_HIGHLIGHT_TERMS]
 
 
-def record_matched_terms(searcher, results_list, q: query.Query, fields: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def record_matched_terms(
+    searcher, results_list, q: query.Query, fields: tuple[str, ...], memo: dict | None = None
+) -> None:  # type: ignore[no-untyped-def,type-arg]
     """Tell Whoosh results which query terms each top hit contains.
 
     Whoosh records this itself with terms=True, but for every match, not just
@@ -188,7 +196,7 @@ def record_matched_terms(searcher, results_list, q: query.Query, fields: tuple[s
     only needs it for the hits shown.
     """
     terms = highlight_terms(searcher, q, fields)
-    sets = {term: term_set(searcher, *term) for term in terms}
+    sets = {term: term_set(searcher, *term, memo=memo) for term in terms}
     for results in results_list:
         top = {docnum for _, docnum in results.top_n}
         results.termdocs = {term: [d for d in top if d in docs] for term, docs in sets.items()}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec import whoosh3
+from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
@@ -62,11 +63,20 @@ def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-un
     lengths = cache.get(fieldname)
     if lengths is None:
         reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        lengths = cache[fieldname] = reader.load() if reader is not None else []
+        lengths = cache[fieldname] = _load_lengths(reader)
     if docnum >= len(lengths):
         return default
     lbyte = lengths[docnum]
     return byte_to_length(lbyte) if lbyte else default
+
+
+def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
+    """All of a length column: one byte per document, read in one go."""
+    if reader is None:
+        return []
+    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1:
+        return bytes(reader._dbfile.get(reader._basepos, reader._count))
+    return list(reader.load())
 
 
 whoosh3.W3PerDocReader.doc_field_length = _doc_field_length

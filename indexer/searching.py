@@ -231,11 +231,12 @@ class WhooshSearch:
         notice = notice or broad
         plan = plan_query(q, request.query)
         hidden = self._hidden(s)
-        matches = match_set(s, plan.everything) - hidden
+        memo: dict = {}  # posting-list sets shared by counting and highlighting
+        matches = match_set(s, plan.everything, memo) - hidden
         cols = self._columns(s) if (request.filtered or request.facets) else None
         allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
         need = request.page * request.pagelen
-        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden)
+        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
         return SearchResults(
@@ -248,7 +249,7 @@ class WhooshSearch:
             notice=notice,
         )
 
-    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden):  # type: ignore[no-untyped-def]
+    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
         ones (some of the words) by score; or all matches by date."""
         if request.sort != "relevance":
@@ -260,7 +261,7 @@ class WhooshSearch:
                 exclude = {docnum for _, docnum in results[0].top_n}
                 more = need - len(exclude)
                 results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
-        record_matched_terms(s, results, plan.everything, QUERY_FIELDS)
+        record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
         return [hit for r in results for hit in top_hits(r)]
 
     def clear_cache(self) -> None:

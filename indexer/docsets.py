@@ -21,12 +21,12 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
+from .index import MISSING_DATE
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
 FACET_LIMIT = 20
 # Query terms (after wildcard expansion) looked up for highlighting.
 MAX_HIGHLIGHT_TERMS = 64
-MISSING = 2**64 - 1  # what the date column holds for a story without a date
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _date_bounds(request: SearchRequest) -> tuple[int, int]:
     hi = (
         datetime_to_long(dt.datetime.combine(request.date_to, dt.time.max))
         if request.date_to
-        else MISSING - 1
+        else MISSING_DATE - 1
     )
     return lo, hi
 

@@ -31,6 +31,8 @@ from .search import IndexMissingError, SearchError
 from .story import Story
 
 CURRENT_FILE = "CURRENT"
+# What the sortable date column holds for a story without a date.
+MISSING_DATE = 2**64 - 1
 LEXICON_ID_PREFIX = "_lexicon-"
 # Stories whose vocabulary one lexicon document carries during a bulk build.
 LEXICON_BATCH = 5000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import corpus
 from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids, open_index
+from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids
 from .search import IndexMissingError
 from .story import BadStoryError, Story
 from .wire import story_from_text
@@ -54,15 +54,6 @@ def reindex(corpus_dir: Path, index_dir: Path, *, on_progress: Progress | None =
             take_lock=False,
             expected=count_story_files(corpus_dir),
         )
-
-
-def ensure_index(corpus_dir: Path, index_dir: Path) -> BuildReport | None:
-    """Build the index when there is none; None when one exists already."""
-    try:
-        open_index(index_dir).close()
-        return None
-    except IndexMissingError:
-        return reindex(corpus_dir, index_dir)
 
 
 # --- wire import --------------------------------------------------------------------------

@@ -7,7 +7,6 @@ plain words) and keeps costly constructs out.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from whoosh import query, sorting
 from whoosh.qparser import GtLtPlugin, MultifieldParser, QueryParserError
 
 from .analysis import COMPOUND_JOINERS
-from .search import SearchRequest
+from .index import MISSING_DATE
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
@@ -32,8 +31,6 @@ MIN_WILDCARD_PREFIX = 2
 # Words a prefix* or wildcard may stand for before it is refused.
 MAX_EXPANSIONS = 128
 WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
-# The date column's value for a story without a date.
-MISSING_DATE = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -184,22 +181,3 @@ def date_facet(sort: str) -> sorting.FacetType:
         newest = sorting.TranslateFacet(lambda v: -v if v != MISSING_DATE else 1, sorting.FieldFacet("date"))
         return newest
     return sorting.FieldFacet("date")
-
-
-def request_filter(request: SearchRequest) -> query.Query | None:
-    """Facet and date-range filters as one query, or None."""
-    parts: list[query.Query] = []
-    for field_name, values in (
-        ("agency_facet", request.agency),
-        ("place_facet", request.place),
-        ("year", tuple(str(y) for y in request.year)),
-    ):
-        if values:
-            parts.append(query.Or([query.Term(field_name, v) for v in values]))
-    if request.date_from or request.date_to:
-        start = dt.datetime.combine(request.date_from, dt.time()) if request.date_from else None
-        end = dt.datetime.combine(request.date_to, dt.time.max) if request.date_to else None
-        parts.append(query.DateRange("date", start, end))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else query.And(parts)

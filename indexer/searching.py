@@ -21,8 +21,8 @@ from pathlib import Path
 from whoosh import highlight, query, scoring
 from whoosh.util.times import long_to_datetime
 
-from .docsets import MISSING, Columns, apply_filters, facet_counts, match_set, record_matched_terms
-from .index import LEXICON_ID_PREFIX, current_generation, open_index, story_from_fields
+from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
+from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
 from .queries import (
     OPERATOR_WORDS_RE,
     QUERY_FIELDS,
@@ -355,7 +355,7 @@ def compute_stats(s) -> IndexStats:  # type: ignore[no-untyped-def]
     """Stories, date range and agencies of the index, from its columns."""
     reader = s.reader()
     # raw column values: a story without a date holds the column's all-ones default
-    dates = [v for v in reader.column_reader("date", translate=False) if 0 < v < MISSING]
+    dates = [v for v in reader.column_reader("date", translate=False) if 0 < v < MISSING_DATE]
     agencies: dict[str, int] = {}
     for value in reader.column_reader("agency_facet"):
         if value:

@@ -128,11 +128,16 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def story_path(root: Path, story_id: str, date: dt.date | None) -> Path:
+    """Where the story file of an id and date lives."""
+    return root / shard_dir(date, story_id) / f"{story_id}{STORY_SUFFIX}"
+
+
 def add_story_file(
     root: Path, story_id: str, date: dt.date | None, fields: dict[str, str], body: str
 ) -> tuple[Path, bool]:
     """Write a story file unless it is already there; return (path, written)."""
-    path = root / shard_dir(date, story_id) / f"{story_id}{STORY_SUFFIX}"
+    path = story_path(root, story_id, date)
     if path.exists():
         return path, False
     write_atomic(path, story_file_text(fields, body).encode("utf-8"))
@@ -145,11 +150,10 @@ def add_page_files(root: Path, story: Story, html: bytes) -> tuple[Path, bool]:
     The text file is written last, so it is the commit point; a page left without
     one by a crash is still indexed from the raw page. Returns (text path, written).
     """
-    shard = root / shard_dir(story.date, story.id)
-    text_path = shard / f"{story.id}{STORY_SUFFIX}"
+    text_path = story_path(root, story.id, story.date)
     if text_path.exists():
         return text_path, False
-    raw_path = shard / f"{story.id}{RAW_SUFFIX}"
+    raw_path = text_path.with_name(f"{story.id}{RAW_SUFFIX}")
     if not raw_path.exists():
         write_atomic(raw_path, gzip.compress(html, mtime=0))
     fields = {

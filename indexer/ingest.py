@@ -17,7 +17,7 @@ from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_
 from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids
 from .search import IndexMissingError
 from .story import BadStoryError, Story
-from .wire import story_from_text
+from .wire import parse_story
 
 Progress = Callable[[int], None]
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -109,10 +109,11 @@ def import_archives(
 def _import_record(
     root: Path, record: ImportRecord, report: AddReport, new: list[Story], seen: list[Path]
 ) -> None:
+    path = corpus.story_path(root, record.id, record.date)
     try:
-        story_from_text(  # validates: a record with no story text is skipped
-            record.body, id=record.id, title=record.fields.get("title", ""), date=record.date
-        )
+        # the story exactly as a reindex will read the file: parsed once, in memory
+        text = corpus.story_file_text(record.fields, record.body)
+        story = parse_story(text, path=corpus.relative_path(root, path))
     except BadStoryError as e:
         report.skipped.append((record.id, str(e)))
         return
@@ -122,7 +123,7 @@ def _import_record(
         seen.append(path)
         return
     report.added.append(record.id)
-    new.append(corpus.read_story(root, path))
+    new.append(story)
 
 
 def _index_new(corpus_dir: Path, index_dir: Path, stories: list[Story]) -> None:

@@ -78,6 +78,14 @@ class MarkFormatter(highlight.Formatter):
         return html.escape(text, quote=False)
 
 
+def set_snippet_style(results) -> None:  # type: ignore[no-untyped-def]
+    """Pinpoint fragments (from stored character offsets) marked with <mark>."""
+    results.fragmenter = highlight.PinpointFragmenter(
+        maxchars=SNIPPET_CHARS // SNIPPET_FRAGMENTS + 40, surround=60, autotrim=True
+    )
+    results.formatter = MarkFormatter()
+
+
 def lead_snippet(body: str, limit: int = SNIPPET_CHARS) -> str:
     """The story's opening words, escaped: the snippet when no match is in the body."""
     lead = " ".join(body.split())
@@ -262,6 +270,8 @@ class WhooshSearch:
                 more = need - len(exclude)
                 results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
+        for r in results:
+            set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
 
     def clear_cache(self) -> None:
@@ -307,10 +317,6 @@ class WhooshSearch:
 
     def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
-        hit.results.fragmenter = highlight.PinpointFragmenter(
-            maxchars=SNIPPET_CHARS // SNIPPET_FRAGMENTS + 40, surround=60, autotrim=True
-        )
-        hit.results.formatter = MarkFormatter()
         snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
         when = fields.get("date")
         return Hit(
@@ -337,6 +343,7 @@ class WhooshSearch:
         if docnum is None:
             return []
         results = s.more_like(docnum, "body", top=limit)
+        set_snippet_style(results)
         return [self._hit(hit) for hit in results]
 
     def stats(self) -> IndexStats:

@@ -107,6 +107,7 @@ def make_schema() -> Schema:
         source=STORED,
         slug=STORED,
         dateline=STORED,
+        byline=STORED,
     )
 
 
@@ -123,6 +124,7 @@ def story_document(story: Story) -> dict[str, object]:
         "source": story.source,
         "slug": story.slug,
         "dateline": story.dateline,
+        "byline": story.byline,
     }
     if story.agency:
         doc["agency_facet"] = story.agency
@@ -162,6 +164,7 @@ def story_from_fields(fields: dict[str, object]) -> Story:
         url=str(fields.get("url", "")),
         source=str(fields.get("source", "")),
         dateline=str(fields.get("dateline", "")),
+        byline=str(fields.get("byline", "")),
         path=str(fields.get("path", "")),
     )
 

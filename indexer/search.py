@@ -73,6 +73,7 @@ class Hit:
     url: str
     score: float
     snippet: str
+    byline: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `wire search --json` results."""
@@ -84,6 +85,7 @@ class Hit:
             "agency": self.agency,
             "place": self.place,
             "url": self.url,
+            "byline": self.byline,
             "score": round(self.score, 4),
             "snippet": self.snippet,
         }

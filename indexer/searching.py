@@ -329,6 +329,7 @@ class WhooshSearch:
             url=fields.get("url", ""),
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
+            byline=fields.get("byline", ""),
         )
 
     def get_story(self, story_id: str) -> Story | None:

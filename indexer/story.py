@@ -25,6 +25,7 @@ class Story:
     url: str = ""
     source: str = ""
     dateline: str = ""  # the dateline as written, e.g. "New Delhi, Feb 19 (PTI)"
+    byline: str = ""  # who wrote it, e.g. "By Sajjad Hussain"
     path: str = ""  # file relative to the corpus root, "" when not from the corpus
 
     def replace(self, **changes: object) -> Story:

@@ -20,7 +20,7 @@ SHARED_DATA = Path(os.environ.get("WIRE_SHARED_DATA", PROJECT.parent / "shared" 
 REUT2_000 = SHARED_DATA / "reuters21578" / "reut2-000.sgm"
 # The console script pyproject installs: wire = "indexer.cli:main"
 WIRE = Path(sys.executable).parent / "wire"
-HIT_KEYS = {"id", "path", "title", "date", "agency", "place", "url", "score", "snippet"}
+HIT_KEYS = {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"}
 
 
 @pytest.fixture

@@ -68,6 +68,8 @@ def small_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
         "files": files,
         "import_s": run.seconds,
         "reindex_s": reindexed.seconds,
+        "import_bytes": harness.disk_usage(root / "corpus") + harness.disk_usage(root / "index"),
+        "index_bytes": harness.disk_usage(root / "index"),
     }
 
 
@@ -103,7 +105,14 @@ def pages(tmp_path_factory: pytest.TempPathFactory, small_template: dict[str, ob
     scratch = tmp_path_factory.mktemp("add-timing")
     corpus = harness.copy_tree(small_template["corpus"], scratch / "corpus")  # type: ignore[arg-type]
     index = harness.copy_tree(small_template["index"], scratch / "index")  # type: ignore[arg-type]
+    before = harness.disk_usage(scratch)
     started = time.monotonic()
     run = harness.wire("add", "--corpus", corpus, "--index", index, folder)
     assert run.code == 0, f"uncut add of the pages failed: {run}"
-    return {"folder": folder, "files": chosen, "add_s": time.monotonic() - started}
+    seconds = time.monotonic() - started
+    return {
+        "folder": folder,
+        "files": chosen,
+        "add_s": seconds,
+        "add_bytes": harness.disk_usage(scratch) - before,
+    }

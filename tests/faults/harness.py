@@ -333,6 +333,13 @@ def search_total(index: Path, query: str) -> int | None:
         return None
 
 
+def disk_usage(root: Path) -> int:
+    """Bytes a tree occupies on disk (allocated blocks, folders included), as du counts."""
+    if not root.exists():
+        return 0
+    return sum(p.lstat().st_blocks * 512 for p in [root, *root.rglob("*")])
+
+
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, symlinks=True)
     return dst

@@ -1,8 +1,9 @@
 """A full filesystem: import, add and reindex into a small tmpfs until ENOSPC.
 
 The corpus and index live on a tmpfs the test mounts (root only; skipped with the
-reason when mounting is refused). A ballast file leaves a seeded amount of room, so
-the disk fills at different stages (story files, segment files, the new generation).
+reason when mounting is refused). A ballast file leaves a seeded fraction of the
+room the command took uncut, so the disk fills at different stages (story files,
+segment files, the new generation).
 Then the ballast goes (space freed) and the runs must converge.
 """
 
@@ -18,23 +19,25 @@ from . import harness
 from .harness import Run, Trial
 from .recovery import converges, recover, tail
 
-MB = 2**20
-FS_SIZE = "72m"
+FS_SIZE = "96m"
 
 
 @dataclass(frozen=True)
 class Full:
     command: str
-    free_mb: float  # room left before the command runs
+    room: float  # free space left, as a fraction of what the command needs uncut
     recovery: str
 
 
 _rng = random.Random(harness.SEED + 1)
 FULLS = [
-    Full("import", round(_rng.uniform(1, 28), 1), "rerun"),
-    Full("import", round(_rng.uniform(1, 28), 1), "repair"),
-    Full("reindex", round(_rng.uniform(1, 14), 1), "rerun"),
-    Full("add", round(_rng.uniform(0.1, 2), 1), "repair"),
+    Full(command, round(_rng.uniform(0.05, 0.9), 2), recovery)
+    for command, recovery in [
+        ("import", "rerun"),
+        ("import", "repair"),
+        ("reindex", "rerun"),
+        ("add", "repair"),
+    ]
 ]
 
 
@@ -46,7 +49,7 @@ def check_disk_full_message(trial: Trial, run: Run) -> None:
     trial.check(len(said) == 1, f"{len(said)} lines say the disk is full (one expected): {tail(run)}")
 
 
-@pytest.mark.parametrize("full", FULLS, ids=[f"{f.command}-{f.free_mb}MB-{f.recovery}" for f in FULLS])
+@pytest.mark.parametrize("full", FULLS, ids=[f"{f.command}-room{f.room}-{f.recovery}" for f in FULLS])
 def test_full_disk(full: Full, trial: Trial, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     small = request.getfixturevalue("small_template")
     with harness.tmpfs(tmp_path / "fs", FS_SIZE) as fs:
@@ -67,8 +70,10 @@ def test_full_disk(full: Full, trial: Trial, tmp_path: Path, request: pytest.Fix
                 expected |= harness.page_ids(pages["files"])
             else:
                 args = ("reindex", *where)
+        needs = {"import": small["import_bytes"], "reindex": small["index_bytes"]}
+        need = needs.get(full.command) or request.getfixturevalue("pages")["add_bytes"]
         before = harness.snapshot(corpus)
-        ballast = harness.fill_leaving(fs, int(full.free_mb * MB))
+        ballast = harness.fill_leaving(fs, int(full.room * need))
 
         run = harness.wire(*args)
         if run.code == 0:

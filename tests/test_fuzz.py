@@ -158,9 +158,33 @@ HTML_PIECES = st.one_of(
 ENCODINGS = st.sampled_from(["utf-8", "latin-1", "utf-16", "cp1252", "shift_jis", None])
 
 
+SENTENCES = st.sampled_from(
+    [
+        "New Delhi, Feb 19 (PTI) India and the US will explore ways to bolster their strategic "
+        "cooperation at a two-day summit beginning on Tuesday, officials said.",
+        "The ministry said in a statement that the talks would cover trade, defence and technology, "
+        "and that both sides hoped to sign several agreements.",
+        "LONDON (Reuters) - Oil prices rose on Monday as traders bet that producers would keep output "
+        "tight through the summer months.",
+        "Shares closed higher for a third session as banking stocks gained, with foreign investors "
+        "buying again after weeks of selling.",
+        "Advertisment",
+        "Also read: the ten best phones of the year",
+    ]
+)
+
+
 @st.composite
 def pages(draw: st.DrawFn) -> bytes | str:
-    html = "".join(draw(st.lists(HTML_PIECES, max_size=60)))
+    """A page: mostly an article skeleton with news sentences, noise pieces anywhere."""
+    noise = st.lists(HTML_PIECES, max_size=4).map("".join)
+    head = draw(noise)
+    paras = draw(st.lists(st.tuples(SENTENCES, noise), max_size=8))
+    body = "".join(f"<p>{sentence} {extra}</p>" for sentence, extra in paras) + draw(noise)
+    if draw(st.booleans()):
+        html = f"<html><head>{head}</head><body><article>{body}</article></body></html>"
+    else:
+        html = head + body
     encoding = draw(ENCODINGS)
     if encoding is None:
         return html

@@ -126,6 +126,11 @@ def test_long_word_is_answered_in_time(trial: Trial, served: dict) -> None:
 
 
 ODD_QUERIES = [
+    " ".join(["oil"] * 2000),  # over the query length cap
+    " ".join(f"word{n}" for n in range(300)),  # a pasted paragraph: many terms
+    "a* b* c* d* e*",
+    '"' * 501,
+    "(" * 300 + "oil" + ")" * 300,
     "date:[* TO *]",
     "date:[a TO b]",
     "date:[1987-03-01 TO *]",
@@ -139,7 +144,9 @@ ODD_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("q", ODD_QUERIES)
+@pytest.mark.parametrize(
+    "q", ODD_QUERIES, ids=[q if len(q) < 40 else f"{q[:12]}...({len(q)})" for q in ODD_QUERIES]
+)
 def test_odd_queries_are_answered(q: str, trial: Trial, served: dict) -> None:
     quoted = urllib.parse.quote(q)
     trial.fault()
@@ -150,6 +157,65 @@ def test_odd_queries_are_answered(q: str, trial: Trial, served: dict) -> None:
     run = wire("search", "--index", served["index"], q)
     trial.check(run.code in (0, 1), f"`wire search {q}`: {run}")
     trial.check(not run.has_traceback, f"`wire search {q}`: Python traceback")
+    trial.verdict()
+
+
+def gzip_bomb(gunzipped: int) -> bytes:
+    """A small gzip file of `gunzipped` zero bytes, made without holding them."""
+    import zlib
+
+    z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b"\0" * 2**20
+    return b"".join(z.compress(chunk) for _ in range(gunzipped // len(chunk))) + z.flush()
+
+
+def test_hostile_pages_are_refused_with_a_reason(
+    trial: Trial, tmp_path: Path, request: pytest.FixtureRequest
+):
+    pages = request.getfixturevalue("pages")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    shutil.copy(pages["files"][0], folder / "good.html.gz")
+    hostile = {
+        "bomb.html.gz": gzip_bomb(256 * 2**20),
+        "nested.html": b"<html><body>"
+        + b"<div>" * 100_000
+        + b"deep"
+        + b"</div>" * 100_000
+        + b"</body></html>",
+        "binary.html": bytes(range(256)) * 64,
+        "empty.html": b"",
+        "png.html": b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
+    }
+    for name, data in hostile.items():
+        (folder / name).write_bytes(data)
+    trial.fault(len(hostile))
+    run = wire("add", "--corpus", tmp_path / "corpus", "--index", tmp_path / "index", folder)
+    trial.check(not run.has_traceback, f"add of hostile pages: traceback: {tail(run)}")
+    trial.check(run.seconds <= 120, f"add of hostile pages took {run.seconds:.0f} s")
+    trial.check(re.search(r"^added [12],", run.out, re.M), f"the good page was not added: {tail(run)}")
+    for name in ("bomb.html.gz", "nested.html", "binary.html", "empty.html", "png.html"):
+        line = next((x for x in run.err.splitlines() if name in x), "")
+        trial.check(re.search(r":\s*\S", line.split(name, 1)[-1]), f"{name} is not refused with a reason")
+    trial.verdict()
+
+
+def test_overlong_json_line_is_skipped_and_the_run_goes_on(trial: Trial, tmp_path: Path) -> None:
+    archive = tmp_path / "long.jsonl"
+    with archive.open("w") as f:
+        f.write(
+            json.dumps({"id": "before", "title": "Before", "body": "The story before, quokkabefore."}) + "\n"
+        )
+        f.write(json.dumps({"id": "long", "title": "Long", "body": "word " * 4_000_000}) + "\n")
+        f.write(json.dumps({"id": "after", "title": "After", "body": "The story after, quokkaafter."}) + "\n")
+    trial.fault()
+    index = tmp_path / "index"
+    run = wire("import", archive, "--corpus", tmp_path / "corpus", "--index", index)
+    trial.check(not run.has_traceback, f"import of a 20 MB line: traceback: {tail(run)}")
+    trial.check(re.search(r"long\.jsonl:2|\blong\b", run.err), f"the long line is not reported: {tail(run)}")
+    for word in ("quokkabefore", "quokkaafter"):
+        trial.check(harness.search_total(index, word) == 1, f"the story with {word} is not searchable")
+    agrees(trial, tmp_path / "corpus", index, "after an overlong line")
     trial.verdict()
 
 

@@ -234,16 +234,16 @@ def survivors(marker: str, watched: set[int], grace: float = ORPHAN_GRACE_S) -> 
 
 
 def kill_at(
-    proc: subprocess.Popen[str], delay: float, *, after_children: bool = False
+    proc: subprocess.Popen[str], delay: float, *, after_children: float | None = None
 ) -> tuple[set[int], bool]:
-    """kill -9 the command `delay` seconds after it started (or after its first child
-    process appeared); return its descendants just before, and whether it was still running."""
-    deadline = time.monotonic() + delay
-    if after_children:
-        limit = time.monotonic() + COMMAND_TIMEOUT_S
+    """kill -9 the command `delay` seconds after it started or, with `after_children`,
+    after its first child process appeared (or after `after_children` seconds when none
+    did); return its descendants just before, and whether it was still running."""
+    if after_children is not None:
+        limit = time.monotonic() + after_children
         while proc.poll() is None and not descendants(proc.pid) and time.monotonic() < limit:
             time.sleep(0.02)
-        deadline = time.monotonic() + delay
+    deadline = time.monotonic() + delay
     while proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     kids = descendants(proc.pid)

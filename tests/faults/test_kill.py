@@ -87,8 +87,12 @@ def test_kill(kill: Kill, trial: Trial, tmp_path: Path, request: pytest.FixtureR
     had_index = (index / "CURRENT").exists()
 
     proc = harness.start_wire(*args, log=tmp_path / "killed")
-    delay = kill.fraction * (WORKER_WINDOW_S if kill.after_children else seconds)
-    watched, killed = harness.kill_at(proc, delay, after_children=kill.after_children)
+    if kill.after_children:
+        # workers appear when the build starts, after the story files are written
+        waited = harness.kill_at(proc, kill.fraction * WORKER_WINDOW_S, after_children=0.9 * seconds)
+    else:
+        waited = harness.kill_at(proc, kill.fraction * seconds)
+    watched, killed = waited
     if killed:
         trial.fault()
     else:

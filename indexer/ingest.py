@@ -373,7 +373,10 @@ def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | BadStoryErr
             try:
                 if page.stat().st_size > MAX_PAGE_BYTES:
                     # checked before reading, so a huge file never fills memory
-                    yield str(page), BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB (the page limit)")
+                    yield (
+                        str(page),
+                        BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB (the page limit)"),
+                    )
                     continue
                 yield str(page), page.read_bytes()
             except OSError as e:

@@ -46,4 +46,4 @@ clean:
 ## test-faults: kill -9, a full disk, two writers, a server under a reindex, hostile
 ## input (tests/faults, minutes; left out of `make test`, collected when WIRE_FAULTS=1)
 test-faults: $(STAMP)
-	WIRE_FAULTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
+	WIRE_FAULTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 tests/faults

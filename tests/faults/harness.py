@@ -254,6 +254,16 @@ def kill_at(
     return kids, running
 
 
+def lock_holder(index: Path) -> int:
+    """The pid the index's lock file names (0: none). The file is the lock's own record
+    of its holder, so a writer killed while holding it is still named there."""
+    try:
+        first = (index / "LOCK").read_text(errors="replace").split()
+    except OSError:
+        return 0
+    return int(first[0]) if first and first[0].isdigit() else 0
+
+
 def stop_strays(trial: Trial, marker: str, watched: set[int]) -> None:
     """Record anything the killed command left running, then end it so later trials start clean."""
     left = survivors(marker, watched)

@@ -44,21 +44,30 @@ def tail(run: Run, lines: int = 3) -> str:
     return " | ".join((run.out + run.err).strip().splitlines()[-lines:])[:400]
 
 
-def recover(trial: Trial, args: tuple[str | Path, ...], corpus: Path, index: Path, how: str) -> Run:
+def recover(
+    trial: Trial, args: tuple[str | Path, ...], corpus: Path, index: Path, how: str, dead_holder: int = 0
+) -> Run:
     """The documented recoveries: `wire check --repair` then the command again, or just
-    the command again; either way `wire check` must pass afterwards. Returns the rerun."""
+    the command again; either way `wire check` must pass afterwards. Returns the rerun.
+
+    `dead_holder`: the pid of a killed writer that the lock file still names; the
+    first writer after it must say it took the lock over."""
     differs = harness.agreement_problems(corpus, index)
     trial.note("disagreed right after the fault" if differs else "agreed right after the fault")
     if how == "repair":
-        repaired = wire_check(trial, corpus, index, "--repair")
+        first = repaired = wire_check(trial, corpus, index, "--repair")
         trial.check(repaired.code == 0 or repaired.unknown_usage, f"`wire check --repair`: {tail(repaired)}")
         agrees(trial, corpus, index, "after `wire check --repair`")
         rerun = wire(*args)
         check_ran(trial, rerun, "the rerun after the repair")
     else:
-        rerun = wire(*args)
+        first = rerun = wire(*args)
         check_ran(trial, rerun, "the rerun after the fault")
         agrees(trial, corpus, index, "after a rerun alone")
+    if dead_holder:
+        said = [line for line in first.err.splitlines() if str(dead_holder) in line]
+        trial.check(len(said) == 1, f"the dead writer's lock was taken over without one line: {tail(first)}")
+        trial.note("lock takeovers announced")
     return rerun
 
 

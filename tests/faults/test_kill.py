@@ -99,6 +99,7 @@ def test_kill(kill: Kill, trial: Trial, tmp_path: Path, request: pytest.FixtureR
         else:
             watched, killed = harness.kill_at(proc, kill.fraction * seconds * sooner)
         harness.stop_strays(trial, str(tmp), watched)
+        dead_holder = proc.pid if killed and harness.lock_holder(index) == proc.pid else 0
         if killed:
             trial.fault()
             break
@@ -108,7 +109,7 @@ def test_kill(kill: Kill, trial: Trial, tmp_path: Path, request: pytest.FixtureR
     trial.check(not lost, f"the kill lost or changed {len(lost)} file(s) the user had, e.g. {lost[:3]}")
     if had_index:
         trial.check(harness.search_total(index, harness.PROBE_WORD), "no search answer right after the kill")
-    rerun = recover(trial, args, corpus, index, kill.recovery)
+    rerun = recover(trial, args, corpus, index, kill.recovery, dead_holder)
     converges(trial, args, corpus, index, expected, rerun)
     lost = harness.lost_files(before, corpus)
     trial.check(not lost, f"recovery lost or changed {len(lost)} file(s) the user had, e.g. {lost[:3]}")

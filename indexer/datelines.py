@@ -1,0 +1,175 @@
+"""Datelines and date stamps: where a story says it was filed, and when (pure).
+
+`parse_dateline` reads a dateline opening a line; `parse_stamp` reads a stand-alone
+date stamp ("Updated: 03-04-2022 21:29 IST"). The patterns are data in indexer.rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .agencies import normalise_agency
+from .rules import (
+    DATELINE_RE,
+    MAX_STAMP_CHARS,
+    MONTHS,
+    NO_PLACE_DATELINE_RE,
+    PLACE_FIRST_WORDS,
+    PLACE_PARTICLES,
+    STAMP_DATE_RES,
+    STAMP_LABEL_RE,
+    STAMP_TIME_RE,
+)
+
+# A title-case place with a bare separator ("New Delhi: The ...") is a dateline only
+# when a real sentence of at least this many words follows it; "India: BJP desperate
+# to rewrite history" is a headline.
+MIN_SENTENCE_WORDS_AFTER = 8
+MAX_PLACE_WORDS = 5
+TERMINAL_RE = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+@dataclass(frozen=True)
+class Dateline:
+    """What a dateline says; `end` is where the story text starts after it."""
+
+    text: str
+    place: str
+    agency: str
+    month: int | None
+    day: int | None
+    year: int | None
+    end: int
+
+
+def normalise_place(place: str) -> str:
+    """'NEW DELHI' -> 'New Delhi', 'SÃO PAULO' -> 'São Paulo'; mixed case is kept as written."""
+    place = re.sub(r"\s*/\s*", "/", " ".join(place.split())).strip(" ,.-")
+    return place.title() if place.isupper() else place
+
+
+def is_place_words(place: str) -> bool:
+    """True when every word of `place` is capitalised (particles such as "de" aside)."""
+    words = re.split(r"[ /]+", place.strip())
+    if not words or len(words) > MAX_PLACE_WORDS + 3 or not words[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or w in PLACE_PARTICLES for w in words if w)
+
+
+def is_sentence(text: str, min_words: int = 4) -> bool:
+    """True for text that reads as a sentence: it ends like one and has enough words."""
+    return len(text.split()) >= min_words and TERMINAL_RE.search(text.strip()) is not None
+
+
+def parse_dateline(text: str) -> Dateline | None:
+    """Read the dateline that opens `text` (a line or paragraph), or None when there is none."""
+    head = text[:300]
+    m = NO_PLACE_DATELINE_RE.match(head)
+    if m:
+        return _dateline(m, "", normalise_agency(m["agency"]), text)
+    m = DATELINE_RE.match(head)
+    if not m or not is_place_words(m["place"]):
+        return None
+    agency = m["agency"] or m["agency_semi"] or m["agency_only"] or ""
+    after = text[m.end() :]
+    if after[:1].islower():  # "Pakistan Tehreek-e-Insaf (PTI) – the party ..." is prose
+        return None
+    place, sep, upper = m["place"], m["sep"], m["place"].isupper()
+    line_end = not after.split("\n", 1)[0].strip()
+    # "Tokyo, March 3 the company said" is prose: a date alone needs a separator;
+    # "The Press Trust of India (PTI) said" too: an agency without a date needs
+    # a separator or a place in capitals ("WASHINGTON (AP) The ...").
+    if not (sep or line_end) and not (m["month"] and agency) and not upper:
+        return None
+    if not agency and not m["month"] and not _is_staff_dateline(m, upper, sep, after):
+        return None
+    return _dateline(m, normalise_place(place), normalise_agency(agency) if agency else "", text)
+
+
+def _is_staff_dateline(m: re.Match[str], upper: bool, sep: str | None, after: str) -> bool:
+    """A dateline with neither agency nor date: "NEW DELHI:", "Indore (Madhya Pradesh):"."""
+    if not sep:
+        return False
+    if upper and len(m["place"].split()) <= MAX_PLACE_WORDS:
+        return True
+    first_line = after.split("\n", 1)[0]
+    # "New Delhi: The government ..." but not "Officials said: the deal" nor a headline
+    return (m["region"] is not None or sep == ":" or m["state"] is not None) and is_sentence(
+        first_line, MIN_SENTENCE_WORDS_AFTER
+    )
+
+
+def _dateline(m: re.Match[str], place: str, agency: str, text: str) -> Dateline:
+    groups = m.groupdict()
+    month, day, year = groups.get("month"), groups.get("day"), groups.get("year")
+    return Dateline(
+        text=text[: m.end()].strip(),
+        place=place,
+        agency=agency,
+        month=MONTHS[month.lower()] if month else None,
+        day=int(day) if day else None,
+        year=int(year) if year else None,
+        end=m.end(),
+    )
+
+
+def split_byline_dateline(text: str) -> tuple[str, Dateline] | None:
+    """'By Lalit K Jha Washington, Aug 10 (PTI) ...' -> ('By Lalit K Jha', dateline at Washington)."""
+    head = text[:200].split(",", 1)[0]
+    words = head.split()
+    if len(words) < 3 or words[0].lower() != "by":
+        return None
+    for n in (2, 1):  # a two-word place only when its first word says so ("New York")
+        cut = len(words) - n
+        if cut < 2 or (n == 2 and words[cut].lower() not in PLACE_FIRST_WORDS):
+            continue
+        start = text.index(words[cut], len(" ".join(words[:cut])))
+        line = parse_dateline(text[start:])
+        if line and (line.agency or line.month):
+            return " ".join(words[:cut]), dataclasses.replace(line, end=start + line.end)
+    return None
+
+
+def dateline_date(line: Dateline, near: dt.date | None = None) -> dt.date | None:
+    """The date a dateline names, taking the year from itself or from `near`."""
+    if line.month is None or line.day is None:
+        return None
+    year = line.year or (near.year if near else None)
+    if year is None:
+        return None
+    try:
+        return dt.date(year, line.month, line.day)
+    except ValueError:
+        return None
+
+
+def parse_stamp(line: str) -> dt.date | None:
+    """The date of a stand-alone stamp line ("Posted: Feb 02, 2017 8:52 PM"), else None."""
+    text = line.strip().strip("|•·").strip()
+    if len(text) > MAX_STAMP_CHARS:
+        return None
+    text = STAMP_LABEL_RE.sub("", text, count=1)
+    for kind, pattern in STAMP_DATE_RES.items():
+        m = pattern.match(text)
+        if m and STAMP_TIME_RE.fullmatch(text[m.end() :]):
+            return _stamp_date(kind, m)
+    return None
+
+
+def _stamp_date(kind: str, m: re.Match[str]) -> dt.date | None:
+    year = int(m["year"])
+    if kind == "numeric":
+        a, b = int(m["a"]), int(m["b"])
+        # day first (as outside the US) unless that cannot be: 12/25/2017
+        day, month = (b, a) if a <= 12 < b else (a, b)
+    elif kind == "iso":
+        day, month = int(m["day"]), int(m["month"])
+    else:
+        day, month = int(m["day"]), MONTHS[m["month"].lower()]
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None

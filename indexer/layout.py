@@ -1,0 +1,242 @@
+"""Find the story inside scraped page text: sort every line into what it is (pure).
+
+Above the story stand site chrome, the headline, bylines, credit lines and date stamps;
+the story opens at its dateline (looked for in the first lines) or, without one, at the
+first real paragraph. Every line gets a fate and, when dropped, the rule that dropped
+it, so `wire explain` can show the user why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from .credits import Byline, CreditLine, find_credit, parse_byline, parse_credit_line
+from .datelines import Dateline, is_place_words, is_sentence, parse_dateline, parse_stamp
+from .rules import BOILERPLATE_RES, MAX_BOILERPLATE_CHARS
+
+# The dateline is looked for this far into the text.
+WINDOW_LINES = 40
+WINDOW_CHARS = 4000
+# A line above a dateline this long is the story itself (the dateline belongs to a
+# later story on the page), not a photo caption.
+PARAGRAPH_WORDS = 60
+# A headline has at least this many words and at most this many characters.
+HEADLINE_MIN_WORDS = 2
+HEADLINE_MAX_CHARS = 250
+# A line standing alone in capitals is a staff dateline ("CHENNAI") up to this many words.
+PLACE_LINE_WORDS = 4
+
+HEADLINE, BYLINE, DATELINE, CREDIT, BODY, DROPPED = (
+    "headline",
+    "byline",
+    "dateline",
+    "credit",
+    "body",
+    "dropped",
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the text: folded whitespace, and whether a blank line came before it."""
+
+    text: str
+    para: bool
+
+
+@dataclass
+class Fate:
+    """What became of one line: its fate (headline, body, dropped...) and the rule why."""
+
+    text: str
+    fate: str
+    rule: str = ""
+
+
+@dataclass
+class Layout:
+    """The sorted lines of one story and what was read from the lines above it."""
+
+    fates: list[Fate] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    headline: str = ""
+    byline: str = ""
+    dateline: Dateline | None = None
+    stamp_date: dt.date | None = None
+    credit: CreditLine | None = None
+    byline_agency: str = ""
+    credited_agency: str = ""
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-empty lines with inner whitespace folded; `para` marks a paragraph start."""
+    lines: list[Line] = []
+    blank = True
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        folded = re.sub(r"[ \t\f\v\u00a0\u200b]+", " ", raw).strip()
+        if not folded:
+            blank = True
+            continue
+        lines.append(Line(folded, blank))
+        blank = False
+    return lines
+
+
+def boilerplate_rule(line: str) -> str:
+    """The name of the boilerplate rule a stand-alone line matches, or ""."""
+    text = line.strip()
+    if len(text) > MAX_BOILERPLATE_CHARS:
+        return ""
+    for name, pattern in BOILERPLATE_RES.items():
+        if pattern.fullmatch(text):
+            return name
+    return ""
+
+
+def is_paragraph(text: str) -> bool:
+    """A long run of prose: the story itself, never a caption."""
+    return len(text.split()) >= PARAGRAPH_WORDS
+
+
+def is_headline(text: str) -> bool:
+    """Headline-like: a few words, not a sentence ending in a full stop."""
+    words = text.split()
+    return (
+        HEADLINE_MIN_WORDS <= len(words)
+        and len(text) <= HEADLINE_MAX_CHARS
+        and not text.endswith(".")
+        and sum(c.isalpha() for c in text) >= len(text) / 2
+    )
+
+
+def place_line(lines: list[Line], i: int) -> Dateline | None:
+    """'CHENNAI' (or 'BAAR, SWITZERLAND') alone on a line, a sentence right after it."""
+    text = lines[i].text
+    place = text.split(",", 1)[0].strip()
+    if not (text.isupper() and len(text.split()) <= PLACE_LINE_WORDS and is_place_words(place)):
+        return None
+    if re.search(r"[\d|:]", text) or boilerplate_rule(text):
+        return None
+    after = next((ln.text for ln in lines[i + 1 :] if not boilerplate_rule(ln.text)), "")
+    if not is_sentence(after):
+        return None
+    return Dateline(text=text, place=place.title(), agency="", month=None, day=None, year=None, end=len(text))
+
+
+def find_start(lines: list[Line]) -> tuple[int, Dateline | None, Byline | None]:
+    """Where the story opens: (line index, its dateline, a byline on the same line)."""
+    chars = 0
+    for i, line in enumerate(lines[:WINDOW_LINES]):
+        chars += len(line.text)
+        if chars > WINDOW_CHARS:
+            break
+        text = line.text
+        if boilerplate_rule(text) and not text.lower().startswith("by"):
+            continue
+        byline = parse_byline(text)
+        if byline and byline.dateline:
+            return i, byline.dateline, byline
+        dateline = None if byline else parse_dateline(text)
+        if dateline:
+            return i, dateline, None
+        if (place := place_line(lines, i)) is not None:
+            return i, place, None
+        if is_paragraph(text):
+            break
+    return first_paragraph(lines), None, None
+
+
+def first_paragraph(lines: list[Line]) -> int:
+    """Without a dateline the story opens at its first real paragraph (a sentence)."""
+    for i, line in enumerate(lines[:WINDOW_LINES]):
+        text = line.text
+        if boilerplate_rule(text) or parse_byline(text) or parse_credit_line(text) or parse_stamp(text):
+            continue
+        if is_sentence(text) or is_paragraph(text):
+            return i
+    return next((i for i, ln in enumerate(lines) if not boilerplate_rule(ln.text)), 0)
+
+
+def sort_lines(text: str) -> Layout:
+    """Sort every line of a story's text; the paragraphs of the body come out cleaned."""
+    lines = split_lines(text)
+    layout = Layout()
+    start, dateline, start_byline = find_start(lines)
+    place_alone = dateline is not None and dateline.text == lines[start].text if lines else False
+    sort_above(lines[:start], layout)
+    layout.dateline = dateline
+    body: list[tuple[Line, str]] = []
+    for i, line in enumerate(lines[start:], start):
+        if i == start and dateline is not None:
+            if start_byline:
+                layout.byline = layout.byline or start_byline.text
+                layout.byline_agency = layout.byline_agency or start_byline.agency
+            rest = line.text[dateline.end :].strip()
+            layout.fates.append(Fate(line.text, DATELINE, dateline.text))
+            if rest and not place_alone:
+                body.append((Line(rest, True), line.text))
+            continue
+        sort_body_line(line, layout, body)
+    layout.paragraphs = join_paragraphs([ln for ln, _ in body])
+    layout.credited_agency = find_credit([ln.text for ln in lines])[0]
+    return layout
+
+
+def sort_above(lines: list[Line], layout: Layout) -> None:
+    """Headline, bylines, credit lines and stamps above the story; the rest is chrome."""
+    fates: list[Fate] = []
+    for line in lines:
+        text = line.text
+        if (byline := parse_byline(text)) is not None:
+            layout.byline = layout.byline or byline.text
+            layout.byline_agency = layout.byline_agency or byline.agency
+            fates.append(Fate(text, BYLINE))
+        elif (credit := parse_credit_line(text)) is not None:
+            layout.credit = layout.credit or credit
+            layout.byline = layout.byline or credit.byline
+            fates.append(Fate(text, CREDIT, f"agency {credit.agency}"))
+        elif (stamp := parse_stamp(text)) is not None:
+            layout.stamp_date = layout.stamp_date or stamp
+            fates.append(Fate(text, DROPPED, f"date stamp ({stamp.isoformat()})"))
+        elif rule := boilerplate_rule(text):
+            fates.append(Fate(text, DROPPED, rule))
+        else:
+            fates.append(Fate(text, DROPPED, "chrome above the story"))
+    # the headline is the headline-like line nearest above the story
+    for fate in reversed(fates):
+        if fate.rule == "chrome above the story" and is_headline(fate.text):
+            fate.fate, fate.rule = HEADLINE, ""
+            layout.headline = fate.text
+            break
+    layout.fates.extend(fates)
+
+
+def sort_body_line(line: Line, layout: Layout, body: list[tuple[Line, str]]) -> None:
+    """A line of the story: kept, or dropped by a boilerplate rule (stamps give a date)."""
+    text = line.text
+    stamp = parse_stamp(text)
+    if stamp is not None:
+        layout.stamp_date = layout.stamp_date or stamp
+        layout.fates.append(Fate(text, DROPPED, f"date stamp ({stamp.isoformat()})"))
+        return
+    rule = boilerplate_rule(text)
+    if rule:
+        if rule == "byline" and not layout.byline and len(body) < 3:
+            layout.byline = text
+        layout.fates.append(Fate(text, DROPPED, rule))
+        return
+    layout.fates.append(Fate(text, BODY))
+    body.append((line, text))
+
+
+def join_paragraphs(lines: list[Line]) -> list[str]:
+    """Lines back into paragraphs: a blank line before a line starts a new one."""
+    paragraphs: list[list[str]] = []
+    for line in lines:
+        if line.para or not paragraphs:
+            paragraphs.append([line.text])
+        else:
+            paragraphs[-1].append(line.text)
+    return ["\n".join(p) for p in paragraphs]

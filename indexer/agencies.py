@@ -61,6 +61,7 @@ AGENCIES: tuple[Agency, ...] = (
     Agency("PA", ("PA", "PA Media", "Press Association")),
     Agency("BSS", ("BSS", "Bangladesh Sangbad Sangstha")),
     Agency("PNA", ("PNA", "Philippine News Agency")),
+    Agency("NINA", ("NINA", "National Iraqi News Agency")),
     Agency("DNA", ("DNA",), (GLUED, DASH)),  # Pakistan's Diplomatic News Agency: "...said.-DNA"
     Agency("NNI", ("NNI",), (GLUED, DASH)),  # News Network International (Pakistan)
     Agency("KNO", ("KNO",), (DASH, BRACKET)),  # Kashmir News Observer

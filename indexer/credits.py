@@ -15,8 +15,23 @@ BYLINE_START_RE = re.compile(r"^(?:by|written by|reported by|article by)\s*:?\s+
 # Words a byline's names may hold besides capitalised ones.
 BYLINE_JOINERS = {"and", "&", "in", "with", "de", "van", "von", "bin", "al", "el"}
 MAX_BYLINE_CHARS = 120
+# A part of a credit line this many words long is a headline ("Oil prices slip | Reuters").
+HEADLINE_WORDS = 4
 # Full names credited inside a byline: "..., Associated Press Writers"
 FULL_NAMES = sorted((n for n in AGENCY_NAMES if len(n) > 4 and " " in n), key=len, reverse=True)
+
+
+# A line naming a role instead of a name: "Staff Reporter", "FAN Editor", "Web Desk".
+BYLINE_ROLE_RE = re.compile(
+    r"^(?:[\w.'’&-]+ ){0,3}(?:editor|reporter|correspondent|writer|desk|bureau|staff(?: member)?|"
+    r"contributor|news service)s?$",
+    re.IGNORECASE,
+)
+
+
+def is_byline_role(text: str) -> bool:
+    """True for a stand-alone role credit such as "Staff Reporter"."""
+    return len(text) <= 60 and BYLINE_ROLE_RE.match(text.strip()) is not None
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class CreditLine:
     place: str = ""
     date: dt.date | None = None
     byline: str = ""
+    headline: str = ""
 
 
 def is_name_words(text: str) -> bool:
@@ -46,7 +62,7 @@ def is_name_words(text: str) -> bool:
 
 def agency_in_byline(text: str) -> str:
     """The agency a byline credits: "By Manish Chand, IANS" -> IANS, "..., Associated Press Writer" -> AP."""
-    for part in (p.strip() for p in text.split(",")):
+    for part in (p.strip() for p in BYLINE_START_RE.sub("", text).split(",")):
         if is_agency_name(part):
             return normalise_agency(part)
     for name in FULL_NAMES:
@@ -90,13 +106,17 @@ def _with_dateline(text: str, cut: int, line: Dateline) -> Byline | None:
 
 
 def parse_credit_line(text: str) -> CreditLine | None:
-    """A line of credits: "PTI | Chennai | Updated: ...", "... | Mumbai | PTI", "Associated Press"."""
+    """A line of credits: "PTI | Chennai | Updated: ...", "... | Mumbai | PTI", "Associated Press".
+
+    A headline credited on its own line ("Oil prices slip | Reuters") keeps its words
+    in `headline`.
+    """
     if is_agency_name(text):
         return CreditLine(normalise_agency(text))
     parts = [p.strip() for p in text.split("|")]
-    if len(parts) < 2 or len(text) > 200:
+    if len(parts) < 2 or len(text) > 250:
         return None
-    agency, place, date, byline = "", "", None, ""
+    agency, place, date, byline, headline = "", "", None, "", ""
     for part in filter(None, parts):
         source = re.sub(r"^(?:source|agency)\s*:\s*", "", part, flags=re.IGNORECASE)
         if is_agency_name(source):
@@ -107,9 +127,14 @@ def parse_credit_line(text: str) -> CreditLine | None:
             byline = byline or part
         elif not place and len(part.split()) <= 3 and is_place_words(part) and not re.search(r"\d", part):
             place = part
-    if not agency:
+        elif len(part.split()) >= HEADLINE_WORDS and not headline:
+            headline = part
+        else:
+            return None
+    agency = agency or agency_in_byline(byline)
+    if not agency and date is None:
         return None
-    return CreditLine(agency, place, date, byline)
+    return CreditLine(agency, place if agency else "", date, byline, headline)
 
 
 def find_credit(lines: list[str]) -> tuple[str, str]:

@@ -11,12 +11,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .agencies import normalise_agency
+from .agencies import is_agency_name, normalise_agency
 from .rules import (
     DATELINE_RE,
     MAX_STAMP_CHARS,
     MONTHS,
     NO_PLACE_DATELINE_RE,
+    NOT_PLACES,
     PLACE_FIRST_WORDS,
     PLACE_PARTICLES,
     STAMP_DATE_RES,
@@ -28,8 +29,10 @@ from .rules import (
 # when a real sentence of at least this many words follows it; "India: BJP desperate
 # to rewrite history" is a headline.
 MIN_SENTENCE_WORDS_AFTER = 8
+# ... and with a dash ("Paris - Driving into ..."), a run of at least this many words.
+MIN_DASH_WORDS_AFTER = 10
 MAX_PLACE_WORDS = 5
-TERMINAL_RE = re.compile(r"[.!?][\"'”’)\]]*$")
+TERMINAL_RE = re.compile(r"(?:[.!?]|…)[\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Dateline:
     day: int | None
     year: int | None
     end: int
+    weak: bool = False  # a title-case place with neither agency nor date ("Raipur:")
 
 
 def normalise_place(place: str) -> str:
@@ -59,6 +63,24 @@ def is_place_words(place: str) -> bool:
     return all(w[:1].isupper() or w in PLACE_PARTICLES for w in words if w)
 
 
+def is_place(place: str) -> bool:
+    """Could `place` be a dateline's place? Not a weekday, an agency or glued junk."""
+    words = place.split()
+    return (
+        is_place_words(place)
+        and place.strip(" .,").lower() not in NOT_PLACES
+        and words[0].strip(".,").lower() not in NOT_PLACES
+        and not is_agency_name(place)
+        and not is_agency_name(words[0])
+        and not re.search(r"[a-z][A-Z]{2,}", place)  # "APP DigitalREVISED APRIL 04"
+    )
+
+
+def is_prose(text: str) -> bool:
+    """A sentence, or a run of words holding a sentence end ("... on Monday. Full Story")."""
+    return is_sentence(text) or (len(text.split()) >= 10 and re.search(r"[a-z]{2}[.!?] [A-Z]", text) is not None)
+
+
 def is_sentence(text: str, min_words: int = 4) -> bool:
     """True for text that reads as a sentence: it ends like one and has enough words."""
     return len(text.split()) >= min_words and TERMINAL_RE.search(text.strip()) is not None
@@ -71,9 +93,10 @@ def parse_dateline(text: str) -> Dateline | None:
     if m:
         return _dateline(m, "", normalise_agency(m["agency"]), text)
     m = DATELINE_RE.match(head)
-    if not m or not is_place_words(m["place"]):
+    if not m or not is_place(m["place"]):
         return None
-    agency = m["agency"] or m["agency_semi"] or m["agency_only"] or ""
+    agency = m["agency"] or m["agency_semi"] or m["agency_only"] or m["agency_slash"] or m["agency2"] or ""
+    dated = bool(m["month"] or m["month2"])
     after = text[m.end() :]
     if after[:1].islower():  # "Pakistan Tehreek-e-Insaf (PTI) – the party ..." is prose
         return None
@@ -82,11 +105,12 @@ def parse_dateline(text: str) -> Dateline | None:
     # "Tokyo, March 3 the company said" is prose: a date alone needs a separator;
     # "The Press Trust of India (PTI) said" too: an agency without a date needs
     # a separator or a place in capitals ("WASHINGTON (AP) The ...").
-    if not (sep or line_end) and not (m["month"] and agency) and not upper:
+    if not (sep or line_end) and not (dated and agency) and not upper:
         return None
-    if not agency and not m["month"] and not _is_staff_dateline(m, upper, sep, after):
+    if not agency and not dated and not _is_staff_dateline(m, upper, sep, after):
         return None
-    return _dateline(m, normalise_place(place), normalise_agency(agency) if agency else "", text)
+    line = _dateline(m, normalise_place(place), normalise_agency(agency) if agency else "", text)
+    return dataclasses.replace(line, weak=not agency and not dated and not upper and not m["region"])
 
 
 def _is_staff_dateline(m: re.Match[str], upper: bool, sep: str | None, after: str) -> bool:
@@ -96,15 +120,20 @@ def _is_staff_dateline(m: re.Match[str], upper: bool, sep: str | None, after: st
     if upper and len(m["place"].split()) <= MAX_PLACE_WORDS:
         return True
     first_line = after.split("\n", 1)[0]
-    # "New Delhi: The government ..." but not "Officials said: the deal" nor a headline
-    return (m["region"] is not None or sep == ":" or m["state"] is not None) and is_sentence(
-        first_line, MIN_SENTENCE_WORDS_AFTER
-    )
+    if sep == ":":
+        # "New Delhi: The government ..." but not "Officials said: the deal", not a
+        # headline ("India: BJP desperate to rewrite history") and not a speaker
+        # ("Shri Arindam Bagchi, Official Spokesperson: Good afternoon")
+        return m["state"] is None and is_sentence(first_line, MIN_SENTENCE_WORDS_AFTER)
+    # "London/New York – Oil prices were ...", "Paris - Driving into ..."
+    return len(m["place"].split()) <= 3 and len(first_line.split()) >= MIN_DASH_WORDS_AFTER
 
 
 def _dateline(m: re.Match[str], place: str, agency: str, text: str) -> Dateline:
     groups = m.groupdict()
-    month, day, year = groups.get("month"), groups.get("day"), groups.get("year")
+    month = groups.get("month") or groups.get("month2")
+    day = groups.get("day") or groups.get("day2")
+    year = groups.get("year") or groups.get("year2")
     return Dateline(
         text=text[: m.end()].strip(),
         place=place,
@@ -134,21 +163,32 @@ def split_byline_dateline(text: str) -> tuple[str, Dateline] | None:
 
 
 def dateline_date(line: Dateline, near: dt.date | None = None) -> dt.date | None:
-    """The date a dateline names, taking the year from itself or from `near`."""
+    """The date a dateline names, its year from itself or from `near` (a stamp on the page)."""
     if line.month is None or line.day is None:
         return None
     year = line.year or (near.year if near else None)
     if year is None:
         return None
     try:
-        return dt.date(year, line.month, line.day)
+        date = dt.date(year, line.month, line.day)
+    except ValueError:
+        return None
+    if near and not line.year and abs((date - near).days) > 183:
+        # "Dec 31" on a page stamped January 1: the year before
+        date = _shift_year(date, -1 if date > near else 1) or date
+    return date
+
+
+def _shift_year(date: dt.date, by: int) -> dt.date | None:
+    try:
+        return date.replace(year=date.year + by)
     except ValueError:
         return None
 
 
 def parse_stamp(line: str) -> dt.date | None:
     """The date of a stand-alone stamp line ("Posted: Feb 02, 2017 8:52 PM"), else None."""
-    text = line.strip().strip("|•·").strip()
+    text = line.strip().strip("|•·/").strip()
     if len(text) > MAX_STAMP_CHARS:
         return None
     text = STAMP_LABEL_RE.sub("", text, count=1)

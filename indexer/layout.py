@@ -12,8 +12,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .credits import Byline, CreditLine, find_credit, parse_byline, parse_credit_line
-from .datelines import Dateline, is_place_words, is_sentence, parse_dateline, parse_stamp
+from .credits import Byline, CreditLine, find_credit, is_byline_role, parse_byline, parse_credit_line
+from .agencies import is_agency_name
+from .datelines import (
+    Dateline,
+    is_place_words,
+    is_prose,
+    is_sentence,
+    normalise_place,
+    parse_dateline,
+    parse_stamp,
+)
 from .rules import BOILERPLATE_RES, MAX_BOILERPLATE_CHARS
 
 # The dateline is looked for this far into the text.
@@ -25,8 +34,13 @@ PARAGRAPH_WORDS = 60
 # A headline has at least this many words and at most this many characters.
 HEADLINE_MIN_WORDS = 2
 HEADLINE_MAX_CHARS = 250
+HEADLINE_MAX_WORDS = 25
+# A sentence shorter than this with no prose after it is a tagline, not the story.
+TAGLINE_WORDS = 8
 # A line standing alone in capitals is a staff dateline ("CHENNAI") up to this many words.
 PLACE_LINE_WORDS = 4
+# A credit line inside the story is short ("Source: Xinhua | 2015/5/20 19:39:23").
+CREDIT_LINE_CHARS = 120
 
 HEADLINE, BYLINE, DATELINE, CREDIT, BODY, DROPPED = (
     "headline",
@@ -68,6 +82,7 @@ class Layout:
     credit: CreditLine | None = None
     byline_agency: str = ""
     credited_agency: str = ""
+    role_byline: str = ""  # "Staff Reporter": the byline when no name is given
 
 
 def split_lines(text: str) -> list[Line]:
@@ -101,61 +116,94 @@ def is_paragraph(text: str) -> bool:
 
 
 def is_headline(text: str) -> bool:
-    """Headline-like: a few words, not a sentence ending in a full stop."""
+    """Headline-like: a few words, not a sentence ending in a full stop, no link."""
     words = text.split()
     return (
-        HEADLINE_MIN_WORDS <= len(words)
+        HEADLINE_MIN_WORDS <= len(words) <= HEADLINE_MAX_WORDS
         and len(text) <= HEADLINE_MAX_CHARS
-        and not text.endswith(".")
+        and not text.endswith((".", ",", "|"))
         and sum(c.isalpha() for c in text) >= len(text) / 2
+        and sum(len(w) == 1 for w in words) < len(words) / 2  # "N A T I O N"
+        and not re.search(r"https?://|www\.", text)
     )
 
 
+def clean_headline(text: str) -> str:
+    """The headline without list bullets: "• Michelle Obama, ..." -> "Michelle Obama, ..."."""
+    return text.lstrip("•·▪►»*-– ").strip()
+
+
 def place_line(lines: list[Line], i: int) -> Dateline | None:
-    """'CHENNAI' (or 'BAAR, SWITZERLAND') alone on a line, a sentence right after it."""
+    """A staff dateline alone on a line, a sentence right after it: 'CHENNAI',
+    'BAAR, SWITZERLAND', 'Abu Dhabi (Etihad)', or 'Raipur' right under the headline."""
     text = lines[i].text
-    place = text.split(",", 1)[0].strip()
-    if not (text.isupper() and len(text.split()) <= PLACE_LINE_WORDS and is_place_words(place)):
+    place = re.split(r"[,(]", text, maxsplit=1)[0].strip()
+    if len(text.split()) > PLACE_LINE_WORDS or not is_place_words(place) or is_agency_name(place):
         return None
     if re.search(r"[\d|:]", text) or boilerplate_rule(text):
+        return None
+    # a word in title case alone is often a section label ("Business"): only a place
+    # with its region or source in brackets, or one standing right under a headline
+    if not text.isupper() and "(" not in text and not (i > 0 and is_headline(lines[i - 1].text)):
         return None
     after = next((ln.text for ln in lines[i + 1 :] if not boilerplate_rule(ln.text)), "")
     if not is_sentence(after):
         return None
-    return Dateline(text=text, place=place.title(), agency="", month=None, day=None, year=None, end=len(text))
+    return Dateline(text=text, place=normalise_place(place), agency="", month=None, day=None, year=None, end=len(text))
 
 
 def find_start(lines: list[Line]) -> tuple[int, Dateline | None, Byline | None]:
     """Where the story opens: (line index, its dateline, a byline on the same line)."""
     chars = 0
+    seen_prose = False
     for i, line in enumerate(lines[:WINDOW_LINES]):
         chars += len(line.text)
         if chars > WINDOW_CHARS:
             break
         text = line.text
-        if boilerplate_rule(text) and not text.lower().startswith("by"):
+        if (boilerplate_rule(text) and not text.lower().startswith("by")) or parse_stamp(text):
             continue
         byline = parse_byline(text)
         if byline and byline.dateline:
             return i, byline.dateline, byline
         dateline = None if byline else parse_dateline(text)
-        if dateline:
+        # "Sidhant: Sir Sidhant from WION ..." after the story began is a speaker, not a dateline
+        if dateline and not (dateline.weak and seen_prose):
             return i, dateline, None
         if (place := place_line(lines, i)) is not None:
             return i, place, None
         if is_paragraph(text):
             break
+        seen_prose = seen_prose or (not byline and is_prose(text) and len(text.split()) >= TAGLINE_WORDS)
     return first_paragraph(lines), None, None
 
 
+def is_meta(text: str) -> bool:
+    """A line that is never the story's first paragraph: junk, byline, credit or stamp."""
+    return bool(
+        boilerplate_rule(text)
+        or parse_byline(text)
+        or is_byline_role(text)
+        or parse_credit_line(text)
+        or parse_stamp(text)
+    )
+
+
 def first_paragraph(lines: list[Line]) -> int:
-    """Without a dateline the story opens at its first real paragraph (a sentence)."""
-    for i, line in enumerate(lines[:WINDOW_LINES]):
+    """Without a dateline the story opens at its first real paragraph (prose).
+
+    A short sentence with no prose after it ("The UAE will host Expo 2020!") is a
+    site's tagline."""
+    window = lines[:WINDOW_LINES]
+    for i, line in enumerate(window):
         text = line.text
-        if boilerplate_rule(text) or parse_byline(text) or parse_credit_line(text) or parse_stamp(text):
+        if is_meta(text) or not (is_prose(text) or is_paragraph(text)):
             continue
-        if is_sentence(text) or is_paragraph(text):
-            return i
+        if len(text.split()) < TAGLINE_WORDS:
+            after = next((ln.text for ln in window[i + 1 :] if not is_meta(ln.text)), "")
+            if not is_prose(after):
+                continue
+        return i
     return next((i for i, ln in enumerate(lines) if not boilerplate_rule(ln.text)), 0)
 
 
@@ -193,12 +241,18 @@ def sort_above(lines: list[Line], layout: Layout) -> None:
             layout.byline = layout.byline or byline.text
             layout.byline_agency = layout.byline_agency or byline.agency
             fates.append(Fate(text, BYLINE))
+        elif is_byline_role(text):
+            layout.role_byline = layout.role_byline or text
+            fates.append(Fate(text, BYLINE, "role"))
         elif (credit := parse_credit_line(text)) is not None:
-            layout.credit = layout.credit or credit
+            layout.credit = credit if credit.agency or not layout.credit else layout.credit
             layout.byline = layout.byline or credit.byline
-            fates.append(Fate(text, CREDIT, f"agency {credit.agency}"))
+            layout.stamp_date = credit.date or layout.stamp_date  # the stamp nearest the story
+            if credit.headline:
+                layout.headline = clean_headline(credit.headline)
+            fates.append(Fate(text, CREDIT, f"agency {credit.agency}" if credit.agency else "date stamp"))
         elif (stamp := parse_stamp(text)) is not None:
-            layout.stamp_date = layout.stamp_date or stamp
+            layout.stamp_date = stamp  # the stamp nearest the story wins over the page's date
             fates.append(Fate(text, DROPPED, f"date stamp ({stamp.isoformat()})"))
         elif rule := boilerplate_rule(text):
             fates.append(Fate(text, DROPPED, rule))
@@ -206,10 +260,11 @@ def sort_above(lines: list[Line], layout: Layout) -> None:
             fates.append(Fate(text, DROPPED, "chrome above the story"))
     # the headline is the headline-like line nearest above the story
     for fate in reversed(fates):
-        if fate.rule == "chrome above the story" and is_headline(fate.text):
-            fate.fate, fate.rule = HEADLINE, ""
-            layout.headline = fate.text
+        if layout.headline:
             break
+        if fate.rule == "chrome above the story" and is_headline(clean_headline(fate.text)):
+            fate.fate, fate.rule = HEADLINE, ""
+            layout.headline = clean_headline(fate.text)
     layout.fates.extend(fates)
 
 
@@ -220,6 +275,14 @@ def sort_body_line(line: Line, layout: Layout, body: list[tuple[Line, str]]) -> 
     if stamp is not None:
         layout.stamp_date = layout.stamp_date or stamp
         layout.fates.append(Fate(text, DROPPED, f"date stamp ({stamp.isoformat()})"))
+        return
+    if len(text) <= CREDIT_LINE_CHARS and (credit := parse_credit_line(text)) is not None:
+        layout.credit = layout.credit or credit
+        layout.stamp_date = layout.stamp_date or credit.date
+        layout.fates.append(Fate(text, CREDIT, f"agency {credit.agency}" if credit.agency else "date stamp"))
+        return
+    if layout.headline and text.casefold() == layout.headline.casefold():
+        layout.fates.append(Fate(text, DROPPED, "repeats the headline"))
         return
     rule = boilerplate_rule(text)
     if rule:

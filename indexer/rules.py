@@ -78,7 +78,10 @@ DATELINE_RE = re.compile(
     (?:
         \s*,?\s*(?P<month>(?i:{_MONTH_ALT}))\.?\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b   # , Feb 19
         (?:\s*,?\s*(?P<year>\d{{4}}))?
-        (?:\s*\((?P<agency>(?i:{_AGENCY_ALT}))\)|\s*[;,]\s*(?P<agency_semi>{_AGENCY_ALT})(?=\s*:))?
+        (?:\s*\((?P<agency>(?i:{_AGENCY_ALT}))\)|\s*[;,]\s*(?P<agency_semi>{_AGENCY_ALT})(?=\s*:)|\.?\s*/(?P<agency_slash>{_AGENCY_ALT})/\.?)?
+      |
+        \s*,\s*(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>(?i:{_MONTH_ALT}))\.?,?(?:\s*(?P<year2>\d{{4}}))?  # , 29th November, 2015
+        (?:\s*\((?P<agency2>(?i:{_AGENCY_ALT}))\))?
       |
         \s*\((?P<agency_only>(?i:{_AGENCY_ALT}))\)                             # (Reuters)
       |
@@ -96,6 +99,16 @@ NO_PLACE_DATELINE_RE = re.compile(
     re.VERBOSE,
 )
 
+# Words that open a line like a place but never are one: "Thursday, June 10, 2021",
+# "FILE PHOTO: ...", "Update: ...".
+NOT_PLACES = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+    "photo", "file photo", "photos", "image", "video", "watch", "update", "updated", "breaking",
+    "breaking news", "exclusive", "opinion", "editorial", "live", "note", "q", "a", "question",
+    "answer", "read", "also read", "disclaimer", "source", "sources", "tags", "related", "posted",
+    "published", "by", "caption", "credit", "credits", "listen", "advertisement", "warning",
+}
 # Lower-case words a place may hold ("Dera Ismail Khan", "Rio de Janeiro", "Port of Spain").
 PLACE_PARTICLES = {"of", "de", "da", "do", "del", "la", "le", "el", "al", "du", "am", "an", "upon", "on"}
 # The first word of two-word places, so "By Lalit K Jha Washington" splits at Washington
@@ -163,7 +176,8 @@ STAMP_DATE_RES = {
     ),
     "numeric": re.compile(r"(?i:" + _WEEKDAY + r")?(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<year>\d{4})"),
 }
-STAMP_TIME_RE = re.compile(_TIME + r"\s*$")
+# what may follow the date: a time, a zone, "Written by" (the name is on the next line)
+STAMP_TIME_RE = re.compile(_TIME + r"(?:\s*\|?\s*(?:written |posted |reported )?by\b.{0,40})?\s*$", re.IGNORECASE)
 # Longer than this, a line holding a date is prose, not a stamp.
 MAX_STAMP_CHARS = 80
 
@@ -186,7 +200,7 @@ SIGNOFF_PATTERNS = [
     ),
     # "-- IANS", "--IANS abc/xyz", "— AFP", "-- BERNAMA"
     re.compile(
-        rf"\s*(?P<slug>(?:--|—|–|-)\s*(?P<agency>{alternation(names_with(DASH))})\b(?:\s*[a-z]{{2,5}}(?:/[a-z]{{2,5}})*)?)\s*$"
+        rf"\s*(?P<slug>(?:--|—|–|-)\s*(?:[A-Z][\w ]{{2,40}},\s*)?(?P<agency>{alternation(names_with(DASH))})\b(?:\s*[a-z]{{2,5}}(?:/[a-z]{{2,5}})*)?(?:\s*(?:--|—|–|-))?)\s*$"
     ),
     # glued to the last full stop: "...on Monday.APP", "...said.-DNA"
     re.compile(rf"(?<=[.!?\"”’])(?P<slug>-?(?P<agency>{alternation(names_with(GLUED))}))\s*$"),
@@ -223,6 +237,13 @@ CREDIT_PATTERNS = {
     "auto-generated": re.compile(rf"auto-generated from (?:the )?(?P<agency>{_OPEN})\b", re.I),
     "source": re.compile(rf"^(?:source|courtesy|agency|agencies)\s*[:|-]\s*(?P<agency>{_OPEN})\b", re.I),
     "byline agency": re.compile(rf"^by\b.{{0,80}}?\b(?P<agency>{_OPEN})\b"),
+    # a dateline inside the lead, after a photo caption glued to it:
+    # "... Photo courtesy of BERNAMA. KUALA LUMPUR, June 25 (NNN-BERNAMA) — Radio ..."
+    "dateline in the text": re.compile(
+        rf"\b[A-Z][A-Z .'-]{{2,30}}, (?i:{_MONTH_ALT})\.? \d{{1,2}} \((?P<agency>(?i:{_AGENCY_ALT}))\)"
+    ),
+    # "... - Emirates News Agency, WAM –" closing a paragraph
+    "dash credit": re.compile(rf"[-–—]\s*(?:[A-Z][\w ]{{2,40}},\s*)?(?P<agency>{_OPEN})\s*[-–—]?\s*$"),
 }
 
 # --- boilerplate lines -----------------------------------------------------------------
@@ -232,32 +253,35 @@ CREDIT_PATTERNS = {
 # mentions the word stays.
 BOILERPLATE_RULES = {
     # ad labels between paragraphs (the seed's "Advertisment" misspelling included)
-    "ad label": r"advertis(?:e)?ments?(?:\s*[·|:–—-]?\s*(?:scroll|continue)\b.{0,40})?|advertising|advt\.?|ads?|gms ads|ad banner|top banner|sponsored(?: content)?|promoted(?: content)?",
+    "ad label": r"[-–—\s]*advertis(?:e)?ments?(?:\s*[·|:–—-]?\s*(?:scroll|continue)\b.{0,40})?[\W_]*|advertising|advt\.?|ads?|gms ads|ad banner|top banner|sponsored(?: content)?|promoted(?: content)?",
     "continues below": r"(?:story|article) continues (?:below|after)(?: this)?(?: (?:ad|advertisement))?|(?:continue|scroll(?: down)?) (?:reading|to continue)(?: (?:below|with content|the story))?",
     # cross-links to other stories
-    "cross-link": r"(?:also read|read also|also see|also watch|watch|read more|read next|must read|related(?: stories| news| articles)?|recommended(?: stories)?|full story|more stories|top stories|latest news|trending(?: now)?)\s*(?:[:|\-–—>»].{0,250})?",
+    "cross-link": r"(?:also read|read also|also see|also watch|watch|read more|read next|must read|related(?: stories| news| articles)?|recommended(?: stories)?|full story|more stories|top stories|latest news|most popular|most read|trending(?: now)?|back to top(?: button)?)\s*(?:[:|\-–—>»].{0,250})?",
     # "For the latest news, follow us on ..." and similar calls to action
     "call to action": r"for (?:more|the latest|all the latest|latest|breaking)\b.{0,60}?,? (?:follow|download|subscribe|visit|click|join)\b.{0,150}|click here\b.{0,200}|catch all the .{0,200}(?:news|updates).{0,200}|get the latest updates in .{0,200}",
     # social prompts
     "social prompt": r"(?:follow|join) (?:us|@\w+|[\w ]{1,30}) on .{0,40}\b(?:twitter|facebook|instagram|linkedin|youtube|telegram|whatsapp|google news|threads|koo|sharechat|x)\b.{0,80}|follow us on\W*.{0,60}",
     "share prompt": r"(?:share|share this|share on|share via|tweet|email|e-mail|print|whatsapp|facebook|twitter|linkedin|reddit|pinterest|telegram|copy link|copy url)(?: (?:article|story|this|this article|link|page))?\s*:?",
-    "page prompt": r"save (?:story|article)|saved|leave a (?:comment|reply)|post (?:a )?comment|add (?:a )?comment|be the first to (?:comment|like this)|(?:\d+\s+)?comments?|no comments(?: yet)?|support (?:our|independent) journalism.{0,120}|tap here to turn on desktop notifications.{0,120}|skip to (?:main )?content|home(?: ?[»>|/] ?.{0,60})?|home blog(?: page \d+)?|menu|search|log ?in|sign in|subscribe|loading\W*|error|print edition|e-?paper|listen to (?:this )?(?:article|story).{0,40}|\d+ min(?:ute)?s? read|font size.{0,20}|text size.{0,20}|a\+? ?a-?|\d+|[•·|\-–—_*#\s]+|(?:[•·|]\s*)?updated",
+    "page prompt": r"save (?:story|article)|saved|leave a (?:comment|reply)|post (?:a )?comment|add (?:a )?comment|be the first to (?:comment|like this)|(?:\d+\s+)?comments?|no comments(?: yet)?:?|support (?:our|independent) journalism.{0,120}|tap here to turn on desktop notifications.{0,120}|skip to (?:main )?content|home(?: ?[»>|/] ?.{0,60})?|home blog(?: page \d+)?|menu|search|log ?in|sign in|subscribe|loading\W*|error|print edition|e-?paper|listen to (?:this )?(?:article|story).{0,40}|\d+ min(?:ute)?s? read|font size.{0,20}|text size.{0,20}|a\+? ?a-?|\d+|[•·|\-–—_*#\s]+|(?:[•·|]\s*)?updated",
     # comment forms under the story
     "comment form": r"your email address will not be published\.?.{0,80}|required fields are marked\s*\*?.{0,40}|(?:name|email|website|comment)\s*\*?|save my name, email, and website .{0,80}|notify me of .{0,80}|post comment|submit|cancel reply",
     # subscription and newsletter prompts
-    "subscribe prompt": r"(?:subscribe|sign up|signup|register)\b.{0,100}\b(?:newsletters?|updates|alerts|channel|subscription|free|now|here|today|account|inbox)\b.{0,60}|(?:get|download|install) (?:the|our) [\w ]{0,40}\bapp\b(?: (?:for|to|on|from|now|here|today)\b[^,;]{0,80})?[.!]?",
+    "subscribe prompt": r"(?:subscribe|sign up|signup|register)\b.{0,100}\b(?:newsletters?|updates|alerts|channel|feed|subscription|free|now|here|today|account|inbox)\b.{0,60}|(?:get|download|install) (?:the|our) [\w ]{0,40}\bapp\b(?: (?:for|to|on|from|now|here|today)\b[^,;]{0,80})?[.!]?",
     # syndication disclaimers in their many forms
     "syndication disclaimer": r"\(?(?:disclaimer\s*:?\s*)?(?:this (?:story|article|report|news|copy|content|is an)|only the headline|(?:except for the headline, )?this story).{0,200}(?:syndicated|auto-generated|auto generated|unedited|sourced from|third[- ]party|agency feed|wire feed|news service).{0,200}|\(?disclaimer\s*:.{0,300}|\(?(?:this|the) (?:story|article|report) (?:has not been|was not) edited.{0,200}",
     "with inputs from": r"\(?(?:with )?inputs? from [\w ,&/.-]{1,60}\)?\.?",
-    "published in": r"published in (?:the )?[\w .'’&-]{2,40},? (?:on )?(?:\w+,? )?(?:\w+ \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? \w+),? \d{4}\.?",
+    "published in": r"published in (?:the )?[\w .'’&-]{2,40},? (?:on )?(?:\w+,? )?(?:\w+ \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? \w+),? \d{4}\.?|\((?:first |originally )?published in (?:the )?[\w .'’&-]{2,60}\)\.?|the post .{5,200} appeared first on .{2,80}",
+    # privacy notices of newsletter boxes, feed-reader footers ("via IFTTT", bare links)
+    "privacy notice": r"(?:we will use your email|we use your sign-up|by (?:signing up|subscribing|clicking)|see our privacy (?:notice|policy)).{0,300}",
+    "feed footer": r"(?:from|via) [\w .'’&-]{2,60}\s*https?://\S+|via ifttt.{0,80}|https?://\S+|www\.\S+",
     "trust principles": r"our standards:? the thomson reuters trust principles\.?|(?:the )?thomson reuters trust principles\.?",
     # photo credits and captions standing alone
-    "photo credit": rf"\(?(?:photo|image|picture|file photo|file image|representational (?:image|photo|picture)|representative (?:image|photo|picture)|pic|visual|photograph)s?(?: credits?| courtesy(?: of)?)?\s*(?:[:|/\-–—(].{{0,100}})?\)?|\(?(?:{_AGENCY_ALT}|fp|ht|ie|toi|express|dawn|file) (?:photo|photos|file photo|image|picture|video|photo/[\w .]+)\)?|©\s*.{{0,60}}|\(?(?:photo|image)s?\)?|(?:{_AGENCY_ALT})\s*/\s*[\w .'’-]{{2,40}}|(?:©\s*)?provided by .{{0,60}}",
-    "photo caption": rf".{{10,300}}[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?|.{{10,300}}\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{{2,40}}\.?|.{{10,300}}\((?:photo|image|pic)s?:? [^()]{{2,40}}\)\.?|.{{10,300}}\s(?:{_AGENCY_ALT})/[\w .'’-]{{2,40}}",
+    "photo credit": rf"(?:file )?(?:photo|image|picture)s?\s*:\s*.{{10,300}}|\(?(?:photo|image|picture|file photo|file image|representational (?:image|photo|picture)|representative (?:image|photo|picture)|pic|visual|photograph)s?(?: credits?| courtesy(?: of)?)?\s*(?:[:|/\-–—(].{{0,100}})?\)?|\(?(?:{_AGENCY_ALT}|fp|ht|ie|toi|express|dawn|file) (?:photo|photos|file photo|image|picture|video|photo/[\w .]+)\)?|©\s*.{{0,60}}|\(?(?:photo|image)s?\)?|(?:{_AGENCY_ALT})\s*/\s*[\w .'’-]{{2,40}}|(?:©\s*)?provided by .{{0,60}}",
+    "photo caption": rf".{{10,300}}[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?|.{{10,300}}\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{{2,40}}\.?|.{{10,300}}\((?:photo|image|pic)s?:? [^()]{{2,40}}\)\.?|.{{10,300}}\s(?:{_AGENCY_ALT})/[\w .'’-]{{2,40}}|.{{10,300}}\bphotos? courtesy of [\w .'’&/-]{{2,60}}\.?|.{{1,150}}\s\||.{{0,200}}\b(?:illustrative|representational|representative|file) (?:photo|image|picture)\.?",
     # bylines, edit stamps and timestamps standing alone
     # (names must be capitalised even though the rest of the match ignores case)
     "byline": r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*(?-i:[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|and|&))*)(?:\s*[,|]\s*(?-i:[A-Z][\w .'’\-]{1,40}))?",
-    "stamp": r"(?:first published|last updated|updated|published|posted|modified)(?: on| at)?\s*:\s*.{0,40}\d{4}.{0,30}|(?:first published|last updated|updated|published|posted) (?:on|at) [\w ,.]{0,30}\d{4}(?:,? \d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?|(?:updated|posted|published)?:?\s*\d+\s*(?:sec|secs|seconds?|min|mins|minutes?|hr|hrs|hours?|days?|weeks?)\s+ago",
+    "stamp": r"(?:first published|last updated|updated|published|posted|modified)(?: on| at)?\s*:\s*.{0,40}\d{4}.{0,30}|(?:first published|last updated|updated|published|posted) (?:on|at) [\w ,.]{0,30}\d{4}(?:,? \d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?|(?:updated|posted|published)?:?\s*(?:\d+\s*(?:sec|secs|seconds?|min|mins|minutes?|hr|hrs|hours?|days?|weeks?)\s*)+ago",
 }
 BOILERPLATE_RES = {name: re.compile(p, re.IGNORECASE) for name, p in BOILERPLATE_RULES.items()}
 BOILERPLATE_PATTERNS = list(BOILERPLATE_RULES.values())

@@ -229,13 +229,13 @@ def drop_last_lines(paragraphs: list[str], count: int) -> list[str]:
 
 
 def story_date(layout: Layout, header_date: dt.date | None) -> dt.date | None:
-    """Header first, then a dateline with its year, a stamp, a credit line, a dateline's day."""
-    line = layout.dateline
+    """Header first, then the dateline (its year, or a stamp's), then a stamp or credit line."""
     if header_date:
         return header_date
-    if line and line.year:
-        return dateline_date(line)
     near = layout.stamp_date or (layout.credit.date if layout.credit else None)
+    line = layout.dateline
+    if line and line.month and line.day:
+        return dateline_date(line, near) or near
     return near
 
 

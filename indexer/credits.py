@@ -12,6 +12,8 @@ from .datelines import Dateline, is_place_words, parse_dateline, parse_stamp, sp
 from .rules import CREDIT_PATTERNS
 
 BYLINE_START_RE = re.compile(r"^(?:by|written by|reported by|article by)\s*:?\s+", re.IGNORECASE)
+# A part of a credit line naming a person: "Edited by Ravi", "Posted by Staff".
+CREDIT_BY_RE = re.compile(r"^(?:(?:edited|written|reported|compiled|posted|article) )?by\s*:?\s+\S", re.IGNORECASE)
 # Words a byline's names may hold besides capitalised ones.
 BYLINE_JOINERS = {"and", "&", "in", "with", "de", "van", "von", "bin", "al", "el"}
 MAX_BYLINE_CHARS = 120
@@ -123,7 +125,7 @@ def parse_credit_line(text: str) -> CreditLine | None:
             agency = agency or normalise_agency(source)
         elif (stamp := parse_stamp(part)) is not None:
             date = date or stamp
-        elif BYLINE_START_RE.match(part):
+        elif CREDIT_BY_RE.match(part):
             byline = byline or part
         elif not place and len(part.split()) <= 3 and is_place_words(part) and not re.search(r"\d", part):
             place = part

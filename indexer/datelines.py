@@ -18,6 +18,7 @@ from .rules import (
     MONTHS,
     NO_PLACE_DATELINE_RE,
     NOT_PLACES,
+    PERSON_WORDS,
     PLACE_FIRST_WORDS,
     PLACE_PARTICLES,
     STAMP_DATE_RES,
@@ -109,6 +110,8 @@ def parse_dateline(text: str) -> Dateline | None:
         return None
     if not agency and not dated and not _is_staff_dateline(m, upper, sep, after):
         return None
+    if not agency and not dated and any(w.strip(".,").lower() in PERSON_WORDS for w in place.split()):
+        return None  # "Official Spokesperson: Good afternoon ..."
     line = _dateline(m, normalise_place(place), normalise_agency(agency) if agency else "", text)
     return dataclasses.replace(line, weak=not agency and not dated and not upper and not m["region"])
 

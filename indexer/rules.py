@@ -109,6 +109,12 @@ NOT_PLACES = {
     "answer", "read", "also read", "disclaimer", "source", "sources", "tags", "related", "posted",
     "published", "by", "caption", "credit", "credits", "listen", "advertisement", "warning",
 }
+# Words that make a title-case "X:" a speaker, not a place ("Official Spokesperson: ...").
+PERSON_WORDS = {
+    "spokesperson", "spokesman", "spokeswoman", "minister", "president", "official", "secretary",
+    "chairman", "chairperson", "reporter", "anchor", "question", "answer", "moderator", "speaker",
+    "mr", "mrs", "ms", "dr", "sir", "shri", "smt", "said", "says", "host", "interviewer",
+}
 # Lower-case words a place may hold ("Dera Ismail Khan", "Rio de Janeiro", "Port of Spain").
 PLACE_PARTICLES = {"of", "de", "da", "do", "del", "la", "le", "el", "al", "du", "am", "an", "upon", "on"}
 # The first word of two-word places, so "By Lalit K Jha Washington" splits at Washington
@@ -269,6 +275,7 @@ BOILERPLATE_RULES = {
     "subscribe prompt": r"(?:subscribe|sign up|signup|register)\b.{0,100}\b(?:newsletters?|updates|alerts|channel|feed|subscription|free|now|here|today|account|inbox)\b.{0,60}|(?:get|download|install) (?:the|our) [\w ]{0,40}\bapp\b(?: (?:for|to|on|from|now|here|today)\b[^,;]{0,80})?[.!]?",
     # syndication disclaimers in their many forms
     "syndication disclaimer": r"\(?(?:disclaimer\s*:?\s*)?(?:this (?:story|article|report|news|copy|content|is an)|only the headline|(?:except for the headline, )?this story).{0,200}(?:syndicated|auto-generated|auto generated|unedited|sourced from|third[- ]party|agency feed|wire feed|news service).{0,200}|\(?disclaimer\s*:.{0,300}|\(?(?:this|the) (?:story|article|report) (?:has not been|was not) edited.{0,200}",
+    "contributor credit": rf"(?:{_AGENCY_ALT}|associated press) (?:writers?|reporters?|correspondents?|photographers?)\b.{{0,200}}\bcontributed\b.{{0,60}}",
     "with inputs from": r"\(?(?:with )?inputs? from [\w ,&/.-]{1,60}\)?\.?",
     "published in": r"published in (?:the )?[\w .'’&-]{2,40},? (?:on )?(?:\w+,? )?(?:\w+ \d{1,2}(?:st|nd|rd|th)?|\d{1,2}(?:st|nd|rd|th)? \w+),? \d{4}\.?|\((?:first |originally )?published in (?:the )?[\w .'’&-]{2,60}\)\.?|the post .{5,200} appeared first on .{2,80}",
     # privacy notices of newsletter boxes, feed-reader footers ("via IFTTT", bare links)

@@ -41,6 +41,8 @@ HEADER_LINE_RE = re.compile(r"^(?P<key>[A-Za-z]+):[ \t]*(?P<value>.*?)\s*$")
 DATE_FIELD_RE = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*")
 
 TITLE_MAX_CHARS = 110
+# A dateline's day takes its year from a stamp on the page this many days from it at most.
+DATELINE_STAMP_DAYS = 7
 # A full stop, ! or ? then space and a capital or quote: a candidate sentence end.
 SENTENCE_END_RE = re.compile(r"(?<=[\w)\"”’])[.!?][\"”’]?(?=\s+[A-Z\"“‘])")
 # Words whose full stop does not end a sentence.
@@ -235,7 +237,11 @@ def story_date(layout: Layout, header_date: dt.date | None) -> dt.date | None:
     near = layout.stamp_date or (layout.credit.date if layout.credit else None)
     line = layout.dateline
     if line and line.month and line.day:
-        return dateline_date(line, near) or near
+        date = dateline_date(line, near)
+        # a stamp far from the dateline's day is about something else: trust the stamp
+        if date and near and not line.year and abs((date - near).days) > DATELINE_STAMP_DAYS:
+            return near
+        return date or near
     return near
 
 

@@ -60,6 +60,9 @@ _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _W = r"[^\W\d_][\w.'’\-]*"
 _PLACE = rf"{_W}(?:[ ]{_W}){{0,4}}?(?:\s*/\s*{_W}(?:[ ]{_W}){{0,3}}?)*"  # ISLAMABAD/NEW DELHI
 _SEP = r"(?P<sep>:|--|-|—|–)"
+# a paper credited beside the agency: "(IANS/GANASHAKTI)", "; PTI/Dawn:"
+_CO = r"(?:[A-Za-z][\w-]{1,20}/)?"
+_CO_AFTER = r"(?:/[A-Za-z][\w-]{1,20})?"
 
 # The dateline opening a line. Covers, among others:
 #   New Delhi, Feb 19 (PTI)            Amritsar (Punjab) [India], January 1 (ANI):
@@ -78,12 +81,12 @@ DATELINE_RE = re.compile(
     (?:
         \s*,?\s*(?P<month>(?i:{_MONTH_ALT}))\.?\s*(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b   # , Feb 19
         (?:\s*,?\s*(?P<year>\d{{4}}))?
-        (?:\s*\((?P<agency>(?i:{_AGENCY_ALT}))\)|\s*[;,]\s*(?P<agency_semi>{_AGENCY_ALT})(?=\s*:)|\.?\s*/(?P<agency_slash>{_AGENCY_ALT})/\.?)?
+        (?:\s*\({_CO}(?P<agency>(?i:{_AGENCY_ALT})){_CO_AFTER}\)|\s*[;,]\s*{_CO}(?P<agency_semi>{_AGENCY_ALT}){_CO_AFTER}(?=\s*:)|\.?\s*/(?P<agency_slash>{_AGENCY_ALT})/\.?)?
       |
         \s*,\s*(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month2>(?i:{_MONTH_ALT}))\.?,?(?:\s*(?P<year2>\d{{4}}))?  # , 29th November, 2015
         (?:\s*\((?P<agency2>(?i:{_AGENCY_ALT}))\))?
       |
-        \s*\((?P<agency_only>(?i:{_AGENCY_ALT}))\)                             # (Reuters)
+        \s*\({_CO}(?P<agency_only>(?i:{_AGENCY_ALT})){_CO_AFTER}\)                 # (Reuters), (IANS/GANASHAKTI)
       |
         (?=\s*,?\s*(?::|(?:--|—|–|-)\s))                                # WASHINGTON —
     )

@@ -42,13 +42,15 @@ PLACE_LINE_WORDS = 4
 # A credit line inside the story is short ("Source: Xinhua | 2015/5/20 19:39:23").
 CREDIT_LINE_CHARS = 120
 
-HEADLINE, BYLINE, DATELINE, CREDIT, BODY, DROPPED = (
+# What becomes of a line (Fate.fate); "header" is a corpus file's "Key: value" line.
+HEADLINE, BYLINE, DATELINE, CREDIT, BODY, DROPPED, HEADER = (
     "headline",
     "byline",
     "dateline",
     "credit",
     "body",
     "dropped",
+    "header",
 )
 
 

@@ -12,7 +12,7 @@ from dateutil import parser as dateparser
 
 from .agencies import normalise_agency
 from .datelines import Dateline, dateline_date, is_sentence, normalise_place, parse_dateline
-from .layout import BODY, DROPPED, Fate, Layout, boilerplate_rule, sort_lines
+from .layout import BODY, DROPPED, HEADER, Fate, Layout, boilerplate_rule, sort_lines
 from .rules import SIGNOFF_PATTERNS, SIGNOFF_TAIL_CHARS
 from .story import BadStoryError, Story
 
@@ -21,6 +21,7 @@ __all__ = [
     "dateline_date",
     "derive_title",
     "explain_story",
+    "explain_text",
     "is_boilerplate",
     "normalise_agency",
     "normalise_place",
@@ -312,18 +313,22 @@ def explain_story(body: str, *, id: str, **fields: object) -> tuple[Story, list[
 
 def parse_story(text: str, *, path: str | None = None, id: str | None = None) -> Story:
     """Parse one corpus file's text (header optional) into a cleaned Story."""
+    return explain_text(text, path=path, id=id)[0]
+
+
+def explain_text(text: str, *, path: str | None = None, id: str | None = None) -> tuple[Story, list[Fate]]:
+    """Parse one corpus file's text and say, line by line, what became of each line."""
     if "\x00" in text:
         raise BadStoryError("binary content (NUL bytes)")
     if not text.strip():
         raise BadStoryError("empty file")
     fields, body = parse_header(text)
-    date = parse_date(fields.get("date", ""))
-    story_id = id or story_id_from_path(path) or "story"
-    return story_from_text(
+    header = text[: len(text) - len(body)] if body and text.endswith(body) else ""
+    story, fates = explain_story(
         body,
-        id=story_id,
+        id=id or story_id_from_path(path) or "story",
         title=fields.get("title", ""),
-        date=date,
+        date=parse_date(fields.get("date", "")),
         url=fields.get("url", ""),
         source=fields.get("source", ""),
         place=fields.get("place", ""),
@@ -331,6 +336,8 @@ def parse_story(text: str, *, path: str | None = None, id: str | None = None) ->
         slug=fields.get("slug", ""),
         path=path or "",
     )
+    header_fates = [Fate(line.strip(), HEADER) for line in header.splitlines() if line.strip()]
+    return story, header_fates + fates
 
 
 def story_id_from_path(path: str | None) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import corpus
+from .chrome import ChromeLines
 from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
 from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids
 from .search import IndexMissingError
@@ -36,6 +37,15 @@ def iter_corpus_stories(root: Path) -> Iterator[Story | tuple[str, str]]:
             yield (corpus.relative_path(root, path), str(e))
 
 
+def iter_story_texts(root: Path) -> Iterator[str]:
+    """The text of every readable story file (for counting recurring lines)."""
+    for path in corpus.iter_story_files(root):
+        try:
+            yield corpus.decode_story_bytes(path.read_bytes()) if path.suffix == ".txt" else ""
+        except (OSError, BadStoryError):
+            continue
+
+
 def count_story_files(root: Path) -> int:
     return sum(1 for _ in corpus.iter_story_files(root))
 
@@ -46,7 +56,9 @@ def reindex(corpus_dir: Path, index_dir: Path, *, on_progress: Progress | None =
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
     with index_lock(index_dir):
         corpus.remove_stale_temp_files(corpus_dir)
-        stories = iter_corpus_stories(corpus_dir)
+        # lines recurring in many stories of one source are that site's chrome (issue 8)
+        chrome = ChromeLines.from_texts(iter_story_texts(corpus_dir))
+        stories = (chrome.clean(s) if isinstance(s, Story) else s for s in iter_corpus_stories(corpus_dir))
         return build_index(
             index_dir,
             stories,

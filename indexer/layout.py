@@ -37,6 +37,10 @@ HEADLINE_MAX_CHARS = 250
 HEADLINE_MAX_WORDS = 25
 # A sentence shorter than this with no prose after it is a tagline, not the story.
 TAGLINE_WORDS = 8
+# A line this long is the story's even without a full stop.
+LONG_LINE_WORDS = HEADLINE_MAX_WORDS + 1
+# A line with this many numbers is data (scores, a table), not chrome.
+DATA_NUMBERS = 3
 # A line standing alone in capitals is a staff dateline ("CHENNAI") up to this many words.
 PLACE_LINE_WORDS = 4
 # A credit line inside the story is short ("Source: Xinhua | 2015/5/20 19:39:23").
@@ -154,10 +158,29 @@ def place_line(lines: list[Line], i: int) -> Dateline | None:
     return Dateline(text=text, place=normalise_place(place), agency="", month=None, day=None, year=None, end=len(text))
 
 
+def is_content(text: str) -> bool:
+    """A line that is the story's, never chrome: prose, a long line, a table row, a list
+    item, or a line continuing a sentence (it starts in lower case)."""
+    words = text.split()
+    return (
+        (is_prose(text) and len(words) >= TAGLINE_WORDS)
+        or len(words) >= LONG_LINE_WORDS
+        or (text.startswith("|") and text.endswith("|") and len(words) >= 4)
+        or (text[:2] in ("- ", "* ", "• ") and len(words) >= 5)
+        or (re.match(r"[a-z]+[ ,;]", text) is not None and len(words) >= 3 and "|" not in text)
+        or (text.endswith(":") and len(words) >= 5)
+        or (len(words) >= 4 and len(re.findall(r"\d[\d,.:/-]*", text)) >= DATA_NUMBERS)  # "Rockledge 14 11 6 15 — 44"
+    )
+
+
 def find_start(lines: list[Line]) -> tuple[int, Dateline | None, Byline | None]:
-    """Where the story opens: (line index, its dateline, a byline on the same line)."""
+    """Where the story opens: (line index, its dateline, a byline on the same line).
+
+    The dateline is looked for until the story has plainly begun: a second line of
+    content (one is allowed: a photo caption above the dateline)."""
     chars = 0
     seen_prose = False
+    content = 0
     for i, line in enumerate(lines[:WINDOW_LINES]):
         chars += len(line.text)
         if chars > WINDOW_CHARS:
@@ -174,9 +197,11 @@ def find_start(lines: list[Line]) -> tuple[int, Dateline | None, Byline | None]:
             return i, dateline, None
         if (place := place_line(lines, i)) is not None:
             return i, place, None
-        if is_paragraph(text):
+        if byline:
+            continue
+        if is_paragraph(text) or (is_content(text) and (content := content + 1) >= 2):
             break
-        seen_prose = seen_prose or (not byline and is_prose(text) and len(text.split()) >= TAGLINE_WORDS)
+        seen_prose = seen_prose or is_content(text)
     return first_paragraph(lines), None, None
 
 
@@ -199,21 +224,27 @@ def first_paragraph(lines: list[Line]) -> int:
     window = lines[:WINDOW_LINES]
     for i, line in enumerate(window):
         text = line.text
-        if is_meta(text) or not (is_prose(text) or is_paragraph(text)):
+        if is_meta(text) or not (is_sentence(text) or is_content(text)):
             continue
-        if len(text.split()) < TAGLINE_WORDS:
+        if len(text.split()) < TAGLINE_WORDS and not is_content(text):
             after = next((ln.text for ln in window[i + 1 :] if not is_meta(ln.text)), "")
-            if not is_prose(after):
+            if not (is_sentence(after) or is_content(after)):
                 continue
         return i
     return next((i for i, ln in enumerate(lines) if not boilerplate_rule(ln.text)), 0)
 
 
-def sort_lines(text: str) -> Layout:
-    """Sort every line of a story's text; the paragraphs of the body come out cleaned."""
+def sort_lines(text: str, *, chrome_above: bool = True) -> Layout:
+    """Sort every line of a story's text; the paragraphs of the body come out cleaned.
+
+    Without a dateline the story opens at its first real paragraph, the lines above
+    being chrome; `chrome_above=False` keeps them (text an extractor already chose as
+    the article: only bylines, stamps, credits and boilerplate go)."""
     lines = split_lines(text)
     layout = Layout()
     start, dateline, start_byline = find_start(lines)
+    if dateline is None and not chrome_above:
+        start = 0
     place_alone = dateline is not None and dateline.text == lines[start].text if lines else False
     sort_above(lines[:start], layout)
     layout.dateline = dateline

@@ -111,6 +111,9 @@ NOT_PLACES = {
     "breaking news", "exclusive", "opinion", "editorial", "live", "note", "q", "a", "question",
     "answer", "read", "also read", "disclaimer", "source", "sources", "tags", "related", "posted",
     "published", "by", "caption", "credit", "credits", "listen", "advertisement", "warning",
+    "summary", "highlights", "analysis", "explainer", "review", "background", "context",
+    "correction", "clarification", "editor's note", "key points", "in brief", "overview",
+    "claim", "verdict", "fact check", "ruling", "quote", "why", "what", "how", "when", "where",
 }
 # Words that make a title-case "X:" a speaker, not a place ("Official Spokesperson: ...").
 PERSON_WORDS = {
@@ -223,7 +226,7 @@ SIGNOFF_PATTERNS = [
     # an agency in brackets closing the story: "... decked up with lights. (ANI)"
     re.compile(rf"{_END}\s*(?P<slug>\((?P<agency>{alternation(names_with(BRACKET))})\))\s*$"),
     # AP's rule line and the credits under it: "___\n\nAssociated Press writer ... contributed"
-    re.compile(r"\n\s*(?P<slug>_{3,}\s*\n[\s\S]{0,400}?)\s*$"),
+    re.compile(r"\n\s*(?P<slug>_{3,}(?:\s*\n[\s\S]{0,400}?)?)\s*$"),
     # AFP-style desk initials on their own line: "burs-jj/ach", "pmh/sst"
     re.compile(r"\n\s*(?P<slug>(?:burs-)?[a-z]{2,5}(?:/[a-z]{2,5})+)\s*$"),
 ]
@@ -271,7 +274,7 @@ BOILERPLATE_RULES = {
     # social prompts
     "social prompt": r"(?:follow|join) (?:us|@\w+|[\w ]{1,30}) on .{0,40}\b(?:twitter|facebook|instagram|linkedin|youtube|telegram|whatsapp|google news|threads|koo|sharechat|x)\b.{0,80}|follow us on\W*.{0,60}",
     "share prompt": r"(?:share|share this|share on|share via|tweet|email|e-mail|print|whatsapp|facebook|twitter|linkedin|reddit|pinterest|telegram|copy link|copy url)(?: (?:article|story|this|this article|link|page))?\s*:?",
-    "page prompt": r"save (?:story|article)|saved|leave a (?:comment|reply)|post (?:a )?comment|add (?:a )?comment|be the first to (?:comment|like this)|(?:\d+\s+)?comments?|no comments(?: yet)?:?|support (?:our|independent) journalism.{0,120}|tap here to turn on desktop notifications.{0,120}|skip to (?:main )?content|home(?: ?[»>|/] ?.{0,60})?|home blog(?: page \d+)?|menu|search|log ?in|sign in|subscribe|loading\W*|error|print edition|e-?paper|listen to (?:this )?(?:article|story).{0,40}|\d+ min(?:ute)?s? read|font size.{0,20}|text size.{0,20}|a\+? ?a-?|\d+|[•·|\-–—_*#\s]+|(?:[•·|]\s*)?updated",
+    "page prompt": r"save (?:story|article)|saved|leave a (?:comment|reply)|post (?:a )?comment|add (?:a )?comment|be the first to (?:comment|like this)|(?:\d+\s+)?comments?|no comments(?: yet)?:?|support (?:our|independent) journalism.{0,120}|tap here to turn on desktop notifications.{0,120}|skip to (?:main )?content|home(?: ?[»>|/] ?.{0,60})?|home blog(?: page \d+)?|menu|search|log ?in|sign in|subscribe|loading\W*|error|print edition|e-?paper|listen to (?:this )?(?:article|story).{0,40}|\d+ min(?:ute)?s? read|font size.{0,20}|text size.{0,20}|a\+? ?a-?|\d+|[•·|\-–—*#\s]+|(?:[•·|]\s*)?updated",
     # comment forms under the story
     "comment form": r"your email address will not be published\.?.{0,80}|required fields are marked\s*\*?.{0,40}|(?:name|email|website|comment)\s*\*?|save my name, email, and website .{0,80}|notify me of .{0,80}|post comment|submit|cancel reply",
     # subscription and newsletter prompts
@@ -287,7 +290,7 @@ BOILERPLATE_RULES = {
     "trust principles": r"our standards:? the thomson reuters trust principles\.?|(?:the )?thomson reuters trust principles\.?",
     # photo credits and captions standing alone
     "photo credit": rf"(?:file )?(?:photo|image|picture)s?\s*:\s*.{{10,300}}|\(?(?:photo|image|picture|file photo|file image|representational (?:image|photo|picture)|representative (?:image|photo|picture)|pic|visual|photograph)s?(?: credits?| courtesy(?: of)?)?\s*(?:[:|/\-–—(].{{0,100}})?\)?|\(?(?:{_AGENCY_ALT}|fp|ht|ie|toi|express|dawn|file) (?:photo|photos|file photo|image|picture|video|photo/[\w .]+)\)?|©\s*.{{0,60}}|\(?(?:photo|image)s?\)?|(?:{_AGENCY_ALT})\s*/\s*[\w .'’-]{{2,40}}|(?:©\s*)?provided by .{{0,60}}",
-    "photo caption": rf".{{10,300}}[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?|.{{10,300}}\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{{2,40}}\.?|.{{10,300}}\((?:photo|image|pic)s?:? [^()]{{2,40}}\)\.?|.{{10,300}}\s(?:{_AGENCY_ALT})/[\w .'’-]{{2,40}}|.{{10,300}}\bphotos? courtesy of [\w .'’&/-]{{2,60}}\.?|.{{1,150}}\s\||.{{0,200}}\b(?:illustrative|representational|representative|file) (?:photo|image|picture)\.?",
+    "photo caption": rf".{{10,300}}[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?|.{{10,300}}\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{{2,40}}\.?|.{{10,300}}\((?:photo|image|pic)s?:? [^()]{{2,40}}\)\.?|.{{10,300}}\s(?:{_AGENCY_ALT})/[\w .'’-]{{2,40}}|.{{10,300}}\bphotos? courtesy of [\w .'’&/-]{{2,60}}\.?|(?!\|).{{1,150}}\s\||.{{0,200}}\b(?:illustrative|representational|representative|file) (?:photo|image|picture)\.?",
     # bylines, edit stamps and timestamps standing alone
     # (names must be capitalised even though the rest of the match ignores case)
     "byline": r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*(?-i:[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|and|&))*)(?:\s*[,|]\s*(?-i:[A-Z][\w .'’\-]{1,40}))?",

@@ -258,11 +258,16 @@ def story_from_text(
     agency: str = "",
     slug: str = "",
     path: str = "",
+    chrome_above: bool = True,
 ) -> Story:
-    """Clean raw story text and read its wire metadata into a Story."""
+    """Clean raw story text and read its wire metadata into a Story.
+
+    `chrome_above=False` for text an extractor already chose as the article: lines
+    above the first paragraph are then kept unless a dateline follows them."""
     return explain_story(
         body,
         id=id,
+        chrome_above=chrome_above,
         title=title,
         date=date,
         url=url,
@@ -274,9 +279,11 @@ def story_from_text(
     )[0]
 
 
-def explain_story(body: str, *, id: str, **fields: object) -> tuple[Story, list[Fate]]:
+def explain_story(
+    body: str, *, id: str, chrome_above: bool = True, **fields: object
+) -> tuple[Story, list[Fate]]:
     """The Story and, line by line, what became of each line of `body` and by which rule."""
-    layout = sort_lines(body)
+    layout = sort_lines(body, chrome_above=chrome_above)
     if not layout.paragraphs:
         raise BadStoryError("no story text")
     drop_after_signoff(layout)

@@ -13,7 +13,9 @@ from .rules import CREDIT_PATTERNS
 
 BYLINE_START_RE = re.compile(r"^(?:by|written by|reported by|article by)\s*:?\s+", re.IGNORECASE)
 # A part of a credit line naming a person: "Edited by Ravi", "Posted by Staff".
-CREDIT_BY_RE = re.compile(r"^(?:(?:edited|written|reported|compiled|posted|article) )?by\s*:?\s+\S", re.IGNORECASE)
+CREDIT_BY_RE = re.compile(
+    r"^(?:(?:edited|written|reported|compiled|posted|article) )?by\s*:?\s+\S", re.IGNORECASE
+)
 # Words a byline's names may hold besides capitalised ones.
 BYLINE_JOINERS = {"and", "&", "in", "with", "de", "van", "von", "bin", "al", "el"}
 MAX_BYLINE_CHARS = 120

@@ -79,7 +79,9 @@ def is_place(place: str) -> bool:
 
 def is_prose(text: str) -> bool:
     """A sentence, or a run of words holding a sentence end ("... on Monday. Full Story")."""
-    return is_sentence(text) or (len(text.split()) >= 10 and re.search(r"[a-z]{2}[.!?] [A-Z]", text) is not None)
+    return is_sentence(text) or (
+        len(text.split()) >= 10 and re.search(r"[a-z]{2}[.!?] [A-Z]", text) is not None
+    )
 
 
 def is_sentence(text: str, min_words: int = 4) -> bool:

@@ -12,8 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .credits import Byline, CreditLine, find_credit, is_byline_role, parse_byline, parse_credit_line
 from .agencies import is_agency_name
+from .credits import Byline, CreditLine, find_credit, is_byline_role, parse_byline, parse_credit_line
 from .datelines import (
     Dateline,
     is_place_words,
@@ -155,7 +155,9 @@ def place_line(lines: list[Line], i: int) -> Dateline | None:
     after = next((ln.text for ln in lines[i + 1 :] if not boilerplate_rule(ln.text)), "")
     if not is_sentence(after):
         return None
-    return Dateline(text=text, place=normalise_place(place), agency="", month=None, day=None, year=None, end=len(text))
+    return Dateline(
+        text=text, place=normalise_place(place), agency="", month=None, day=None, year=None, end=len(text)
+    )
 
 
 def is_content(text: str) -> bool:
@@ -169,7 +171,9 @@ def is_content(text: str) -> bool:
         or (text[:2] in ("- ", "* ", "• ") and len(words) >= 5)
         or (re.match(r"[a-z]+[ ,;]", text) is not None and len(words) >= 3 and "|" not in text)
         or (text.endswith(":") and len(words) >= 5)
-        or (len(words) >= 4 and len(re.findall(r"\d[\d,.:/-]*", text)) >= DATA_NUMBERS)  # "Rockledge 14 11 6 15 — 44"
+        or (
+            len(words) >= 4 and len(re.findall(r"\d[\d,.:/-]*", text)) >= DATA_NUMBERS
+        )  # "Rockledge 14 11 6 15 — 44"
     )
 
 

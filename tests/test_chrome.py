@@ -45,7 +45,9 @@ def test_memory_stays_bounded_and_recurring_lines_survive():
 
 def test_clean_drops_the_line_and_rederives_a_derived_title():
     chrome = ChromeLines(frozenset({line_key("Daily Planet", CHROME)}))
-    story = Story(id="x", title=CHROME, body=f"{CHROME}\n\n{body(1, 'Second paragraph.')}", source="Daily Planet")
+    story = Story(
+        id="x", title=CHROME, body=f"{CHROME}\n\n{body(1, 'Second paragraph.')}", source="Daily Planet"
+    )
     cleaned = chrome.clean(story)
     assert CHROME not in cleaned.body
     assert cleaned.title.startswith("The council met on day 1")

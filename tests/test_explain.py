@@ -27,8 +27,8 @@ def test_explain_page_text(tmp_path):
     page = tmp_path / "page.txt"
     page.write_text(
         "Skip to content\n\nIndia, US to hold summit\n\nBy Sajjad Hussain\n\n"
-        "Updated: 03-04-2022 21:29 IST\n\nISLAMABAD: Prime Minister Imran Khan said on Monday the summit opens soon.\n"
-        "\nShare:\n",
+        "Updated: 03-04-2022 21:29 IST\n\n"
+        "ISLAMABAD: Prime Minister Imran Khan said on Monday the summit opens soon.\n\nShare:\n",
         encoding="utf-8",
     )
     result = CliRunner().invoke(cli, ["explain", str(page)])

@@ -58,11 +58,23 @@ def test_credited_names_map_to_the_canonical_name(spelling, name):
         # after a headline and chrome
         (f"Home | World\n\nIndia, US to hold summit\n\nNew Delhi, Feb 19 (PTI) {LEAD}", "New Delhi", "PTI"),
         # after a byline and a stamp
-        (f"Summit opens\n\nBy Sajjad Hussain\n\nUpdated: 03-04-2022 21:29 IST\n\nISLAMABAD: {LEAD}", "Islamabad", ""),
+        (
+            f"Summit opens\n\nBy Sajjad Hussain\n\nUpdated: 03-04-2022 21:29 IST\n\nISLAMABAD: {LEAD}",
+            "Islamabad",
+            "",
+        ),
         # single line breaks, no blank lines
-        (f"Menu\nSearch\nIndia, US to hold summit\nMUMBAI (Reuters) - {LEAD}\nMore text here.", "Mumbai", "Reuters"),
+        (
+            f"Menu\nSearch\nIndia, US to hold summit\nMUMBAI (Reuters) - {LEAD}\nMore text here.",
+            "Mumbai",
+            "Reuters",
+        ),
         # glued without a space
-        (f"Summit opens\nISLAMABAD:Prime Minister Imran Khan said the summit would open on Tuesday.", "Islamabad", ""),
+        (
+            "Summit opens\nISLAMABAD:Prime Minister Imran Khan said the summit would open on Tuesday.",
+            "Islamabad",
+            "",
+        ),
         # staff datelines
         (f"Summit opens\n\nNew Delhi: {LEAD}", "New Delhi", ""),
         (f"Summit opens\n\nIndore (Madhya Pradesh): {LEAD}", "Indore", ""),
@@ -141,7 +153,8 @@ def test_a_party_named_pti_is_not_the_agency():
 
 def test_a_speaker_after_the_story_began_is_not_a_dateline():
     s = story(
-        "Transcript of the briefing\n\nOfficial Spokesperson: Good afternoon to all of you and thank you for coming.\n\n"
+        "Transcript of the briefing\n\n"
+        "Official Spokesperson: Good afternoon to all of you and thank you for coming.\n\n"
         "Sidhant: Sir Sidhant from WION. My question is about the meetings that are planned next year."
     )
     assert s.place == ""
@@ -155,8 +168,18 @@ def test_a_speaker_after_the_story_began_is_not_a_dateline():
     "text, byline, agency, place",
     [
         ("By Sajjad Hussain", "By Sajjad Hussain", "", ""),
-        ("By Manish Chand, IANS, New Delhi : The talks opened on Monday with a long list of demands.", "By Manish Chand, IANS", "IANS", "New Delhi"),
-        ("By IANS New Delhi/Shimla : Heavy rain fell across the north on Wednesday, the weather office said.", "By IANS", "IANS", "New Delhi/Shimla"),
+        (
+            "By Manish Chand, IANS, New Delhi : The talks opened on Monday with a long list of demands.",
+            "By Manish Chand, IANS",
+            "IANS",
+            "New Delhi",
+        ),
+        (
+            "By IANS New Delhi/Shimla : Heavy rain fell across the north on Wednesday, the office said.",
+            "By IANS",
+            "IANS",
+            "New Delhi/Shimla",
+        ),
         ("By KIM TONG-HYUNG, Associated Press", "By KIM TONG-HYUNG, Associated Press", "AP", ""),
     ],
 )
@@ -167,7 +190,9 @@ def test_parse_byline(text, byline, agency, place):
     assert (found.dateline.place if found.dateline else "") == place
 
 
-@pytest.mark.parametrize("text", ["By the end of the year, the work was done.", "By Friday the rupee had recovered."])
+@pytest.mark.parametrize(
+    "text", ["By the end of the year, the work was done.", "By Friday the rupee had recovered."]
+)
 def test_a_sentence_starting_with_by_is_no_byline(text):
     assert parse_byline(text) is None
 
@@ -294,9 +319,14 @@ def test_stamp_gives_the_date_and_the_year_of_a_dateline():
 @pytest.mark.parametrize(
     "body, title",
     [
-        ("Chief Minister M.K. Stalin said on Monday the state would act. Then he left.",
-         "Chief Minister M.K. Stalin said on Monday the state would act."),
-        ("D.K. Shivakumar met the Governor on Monday. He left later.", "D.K. Shivakumar met the Governor on Monday."),
+        (
+            "Chief Minister M.K. Stalin said on Monday the state would act. Then he left.",
+            "Chief Minister M.K. Stalin said on Monday the state would act.",
+        ),
+        (
+            "D.K. Shivakumar met the Governor on Monday. He left later.",
+            "D.K. Shivakumar met the Governor on Monday.",
+        ),
         ("Error\n\nThe U.S. envoy met the minister. He left.", "The U.S. envoy met the minister."),
     ],
 )

@@ -577,7 +577,18 @@ def test_api_search_paging_facets_and_filters(client):
     assert set(data["facets"]) == {"agency", "place", "year"}
     assert isinstance(data["took_ms"], float)
     first = data["results"][0]
-    assert set(first) == {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"}
+    assert set(first) == {
+        "id",
+        "path",
+        "title",
+        "date",
+        "agency",
+        "place",
+        "url",
+        "byline",
+        "score",
+        "snippet",
+    }
 
 
 def test_api_spelling_suggestion(client):

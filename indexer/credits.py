@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .agencies import AGENCY_NAMES, is_agency_name, normalise_agency
+from .agencies import AGENCY_NAMES, OPEN_AGENCY_ALT, is_agency_name, normalise_agency
 from .datelines import Dateline, is_place_words, parse_dateline, parse_stamp, split_byline_dateline
 from .rules import CREDIT_PATTERNS
 
@@ -19,6 +19,8 @@ CREDIT_BY_RE = re.compile(
 # Words a byline's names may hold besides capitalised ones.
 BYLINE_JOINERS = {"and", "&", "in", "with", "de", "van", "von", "bin", "al", "el"}
 MAX_BYLINE_CHARS = 120
+# An agency then a stamp on one line: "PTI Updated: February 19, 2024 10:30 IST".
+AGENCY_STAMP_RE = re.compile(rf"^(?P<agency>{OPEN_AGENCY_ALT})\b[\s,:|-]+(?P<rest>\S.*)$")
 # A part of a credit line this many words long is a headline ("Oil prices slip | Reuters").
 HEADLINE_WORDS = 4
 # Full names credited inside a byline: "..., Associated Press Writers"
@@ -117,6 +119,10 @@ def parse_credit_line(text: str) -> CreditLine | None:
     """
     if is_agency_name(text):
         return CreditLine(normalise_agency(text))
+    # "PTI Updated: February 19, 2024 10:30 IST"
+    m = AGENCY_STAMP_RE.match(text)
+    if m and (stamp := parse_stamp(m["rest"])) is not None:
+        return CreditLine(normalise_agency(m["agency"]), date=stamp)
     parts = [p.strip() for p in text.split("|")]
     if len(parts) < 2 or len(text) > 250:
         return None

@@ -23,7 +23,7 @@ from .datelines import (
     parse_dateline,
     parse_stamp,
 )
-from .rules import BOILERPLATE_RES, MAX_BOILERPLATE_CHARS
+from .rules import BOILERPLATE_RES, MAX_BOILERPLATE_CHARS, MIN_TICKER_ITEMS, TICKER_ITEM_RE
 
 # The dateline is looked for this far into the text.
 WINDOW_LINES = 40
@@ -108,6 +108,8 @@ def split_lines(text: str) -> list[Line]:
 def boilerplate_rule(line: str) -> str:
     """The name of the boilerplate rule a stand-alone line matches, or ""."""
     text = line.strip()
+    if len(TICKER_ITEM_RE.findall(text)) >= MIN_TICKER_ITEMS:
+        return "news ticker"
     if len(text) > MAX_BOILERPLATE_CHARS:
         return ""
     for name, pattern in BOILERPLATE_RES.items():

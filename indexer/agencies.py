@@ -62,6 +62,7 @@ AGENCIES: tuple[Agency, ...] = (
     Agency("BSS", ("BSS", "Bangladesh Sangbad Sangstha")),
     Agency("PNA", ("PNA", "Philippine News Agency")),
     Agency("NINA", ("NINA", "National Iraqi News Agency")),
+    Agency("Lusa", ("Lusa", "LUSA", "Agência Lusa"), (BARE, DASH, BRACKET)),
     Agency("DNA", ("DNA",), (GLUED, DASH)),  # Pakistan's Diplomatic News Agency: "...said.-DNA"
     Agency("NNI", ("NNI",), (GLUED, DASH)),  # News Network International (Pakistan)
     Agency("KNO", ("KNO",), (DASH, BRACKET)),  # Kashmir News Observer

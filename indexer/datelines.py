@@ -108,7 +108,12 @@ def parse_dateline(text: str) -> Dateline | None:
     # "Tokyo, March 3 the company said" is prose: a date alone needs a separator;
     # "The Press Trust of India (PTI) said" too: an agency without a date needs
     # a separator or a place in capitals ("WASHINGTON (AP) The ...").
-    if not (sep or line_end) and not (dated and agency) and not upper:
+    if (
+        not (sep or line_end)
+        and not (dated and agency)
+        and not upper
+        and not _is_bare_agency_dateline(m, agency)
+    ):
         return None
     if not agency and not dated and not _is_staff_dateline(m, upper, sep, after):
         return None
@@ -116,6 +121,13 @@ def parse_dateline(text: str) -> Dateline | None:
         return None  # "Official Spokesperson: Good afternoon ..."
     line = _dateline(m, normalise_place(place), normalise_agency(agency) if agency else "", text)
     return dataclasses.replace(line, weak=not agency and not dated and not upper and not m["region"])
+
+
+def _is_bare_agency_dateline(m: re.Match[str], agency: str) -> bool:
+    """ "Paris (AFP) Nach dem ...": a short place, its agency, no separator. Not a party
+    such as "Pakistan Tehreek-e-Insaf (PTI) Chairman ..." (a long or compound name)."""
+    words = m["place"].split()
+    return bool(m["agency_only"]) and len(words) <= 2 and not re.search(r"-[a-z]{1,3}-", m["place"])
 
 
 def _is_staff_dateline(m: re.Match[str], upper: bool, sep: str | None, after: str) -> bool:

@@ -80,7 +80,8 @@ class Layout:
     """The sorted lines of one story and what was read from the lines above it."""
 
     fates: list[Fate] = field(default_factory=list)
-    paragraphs: list[str] = field(default_factory=list)
+    # the story's lines in order, each with its fate (None: the text after the dateline)
+    body: list[tuple[Line, Fate | None]] = field(default_factory=list)
     headline: str = ""
     byline: str = ""
     dateline: Dateline | None = None
@@ -89,6 +90,11 @@ class Layout:
     byline_agency: str = ""
     credited_agency: str = ""
     role_byline: str = ""  # "Staff Reporter": the byline when no name is given
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The kept lines of the story as paragraphs."""
+        return join_paragraphs([ln for ln, fate in self.body if fate is None or fate.fate == BODY])
 
 
 def split_lines(text: str) -> list[Line]:
@@ -254,7 +260,6 @@ def sort_lines(text: str, *, chrome_above: bool = True) -> Layout:
     place_alone = dateline is not None and dateline.text == lines[start].text if lines else False
     sort_above(lines[:start], layout)
     layout.dateline = dateline
-    body: list[tuple[Line, str]] = []
     for i, line in enumerate(lines[start:], start):
         if i == start and dateline is not None:
             if start_byline:
@@ -263,10 +268,9 @@ def sort_lines(text: str, *, chrome_above: bool = True) -> Layout:
             rest = line.text[dateline.end :].strip()
             layout.fates.append(Fate(line.text, DATELINE, dateline.text))
             if rest and not place_alone:
-                body.append((Line(rest, True), line.text))
+                layout.body.append((Line(rest, True), None))
             continue
-        sort_body_line(line, layout, body)
-    layout.paragraphs = join_paragraphs([ln for ln, _ in body])
+        sort_body_line(line, layout)
     layout.credited_agency = find_credit([ln.text for ln in lines])[0]
     return layout
 
@@ -307,7 +311,7 @@ def sort_above(lines: list[Line], layout: Layout) -> None:
     layout.fates.extend(fates)
 
 
-def sort_body_line(line: Line, layout: Layout, body: list[tuple[Line, str]]) -> None:
+def sort_body_line(line: Line, layout: Layout) -> None:
     """A line of the story: kept, or dropped by a boilerplate rule (stamps give a date)."""
     text = line.text
     stamp = parse_stamp(text)
@@ -325,12 +329,13 @@ def sort_body_line(line: Line, layout: Layout, body: list[tuple[Line, str]]) -> 
         return
     rule = boilerplate_rule(text)
     if rule:
-        if rule == "byline" and not layout.byline and len(body) < 3:
+        if rule == "byline" and not layout.byline and len(layout.body) < 3:
             layout.byline = text
         layout.fates.append(Fate(text, DROPPED, rule))
         return
-    layout.fates.append(Fate(text, BODY))
-    body.append((line, text))
+    fate = Fate(text, BODY)
+    layout.fates.append(fate)
+    layout.body.append((line, fate))
 
 
 def join_paragraphs(lines: list[Line]) -> list[str]:

@@ -11,9 +11,9 @@ import re
 from dateutil import parser as dateparser
 
 from .agencies import normalise_agency
-from .datelines import Dateline, dateline_date, is_sentence, normalise_place, parse_dateline
-from .layout import BODY, DROPPED, HEADER, Fate, Layout, boilerplate_rule, sort_lines
-from .rules import SIGNOFF_PATTERNS, SIGNOFF_TAIL_CHARS
+from .datelines import Dateline, dateline_date, normalise_place, parse_dateline
+from .ending import drop_after_signoff, drop_chrome_below, drop_related_links, split_signoff
+from .layout import DROPPED, HEADER, Fate, Layout, boilerplate_rule, sort_lines
 from .story import BadStoryError, Story
 
 __all__ = [
@@ -142,27 +142,6 @@ def parse_date(value: str) -> dt.date | None:
     return first.date()
 
 
-def split_signoff(body: str) -> tuple[str, str, str]:
-    """Remove trailing sign-offs; return (body, slug, agency named by the sign-off)."""
-    slugs: list[str] = []
-    agency = ""
-    changed = True
-    while changed:
-        changed = False
-        # sign-offs sit at the very end: search only the tail, not the whole story
-        offset = max(0, len(body) - SIGNOFF_TAIL_CHARS)
-        tail = body[offset:]
-        for pattern in SIGNOFF_PATTERNS:
-            m = pattern.search(tail)
-            if m and offset + m.start("slug") > 0:
-                slugs.insert(0, " ".join(m["slug"].split()))
-                agency = agency or normalise_agency(m.groupdict().get("agency") or "")
-                body = body[: offset + m.start()].rstrip()
-                changed = True
-                break
-    return body, " ".join(slugs), agency
-
-
 def is_boilerplate(paragraph: str) -> bool:
     """True for a stand-alone line of site junk (ad label, share prompt, credit...)."""
     return bool(boilerplate_rule(paragraph))
@@ -210,25 +189,6 @@ def derive_title(body: str, limit: int = TITLE_MAX_CHARS) -> str:
     while len(words) > 1 and INITIALS_RE.fullmatch(words[-1].rstrip(".")) and words[-1].endswith("."):
         words.pop()
     return " ".join(words).rstrip(" ,;:-–—") + "…"
-
-
-def drop_after_signoff(layout: Layout) -> None:
-    """Junk after a sign-off goes with it: "... PTI ABC" then "Tags: ..." lines."""
-    body = [f for f in layout.fates if f.fate == BODY]
-    for k in range(len(body) - 2, max(-1, len(body) - 9), -1):
-        after = body[k + 1 :]
-        if split_signoff(body[k].text)[1] and not any(is_sentence(f.text) for f in after):
-            for fate in after:
-                fate.fate, fate.rule = DROPPED, "after the sign-off"
-            layout.paragraphs = drop_last_lines(layout.paragraphs, len(after))
-            return
-
-
-def drop_last_lines(paragraphs: list[str], count: int) -> list[str]:
-    """The paragraphs without their last `count` lines, paragraph breaks kept."""
-    lines = [(i, ln) for i, p in enumerate(paragraphs) for ln in p.split("\n")]
-    kept = lines[: len(lines) - count]
-    return ["\n".join(ln for j, ln in kept if j == i) for i in sorted({j for j, _ in kept})]
 
 
 def story_date(layout: Layout, header_date: dt.date | None) -> dt.date | None:
@@ -287,6 +247,9 @@ def explain_story(
     if not layout.paragraphs:
         raise BadStoryError("no story text")
     drop_after_signoff(layout)
+    if chrome_above:
+        drop_related_links(layout)
+        drop_chrome_below(layout)
     text, found_slug, signoff_agency = split_signoff("\n\n".join(layout.paragraphs))
     if not text.strip():
         raise BadStoryError("no story text after removing the dateline and sign-off")

@@ -8,7 +8,7 @@ from indexer.ingest import reindex
 from indexer.searching import WhooshSearch
 from indexer.story import Story
 
-CHROME = "Follow the Daily Planet on Mastodon for more stories like this one"
+CHROME = "The Daily Planet has served the valley since 1901 and thanks every reader."
 
 
 def body(i: int, extra: str = CHROME) -> str:

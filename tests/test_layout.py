@@ -89,8 +89,9 @@ def test_credited_names_map_to_the_canonical_name(spelling, name):
         # a byline before the dateline on the same line
         (f"By Lalit K Jha Washington, Aug 10 (PTI) {LEAD}", "Washington", "PTI"),
         (f"By IANS, Kolkata : {LEAD}", "Kolkata", "IANS"),
-        # lower-case agency
+        # lower-case agency; a place and its agency with no separator
         (f"New Delhi, Feb 19 (pti) {LEAD}", "New Delhi", "PTI"),
+        (f"Paris (AFP) {LEAD}", "Paris", "AFP"),
         # credit lines
         (f"Summit opens\n\nPTI | Chennai | Updated: 03-04-2022 21:29 IST\n\n{LEAD}", "Chennai", "PTI"),
         (f"Summit opens\n\nEdited by Ravi | Mumbai | PTI\n\n{LEAD}", "Mumbai", "PTI"),
@@ -132,6 +133,7 @@ def test_a_site_tagline_is_not_the_first_paragraph():
     "text",
     [
         "Pakistan Tehreek-e-Insaf (PTI) – the party of Imran Khan – said it would contest the polls.",
+        "Pakistan Tehreek-e-Insaf (PTI) Chairman Imran Khan said the party would contest the polls.",
         "The Press Trust of India (PTI) has learnt that the deal is off.",
         "India: BJP desperate to rewrite history, says Cong",
         "Sidhant: Sir, what is India's reaction?",
@@ -361,3 +363,35 @@ def test_explain_traces_every_line():
 def test_sort_lines_keeps_paragraphs():
     layout = sort_lines(f"{LEAD}\nSecond line.\n\nThird paragraph.")
     assert layout.paragraphs == [f"{LEAD}\nSecond line.", "Third paragraph."]
+
+
+# --- the end of the story ---------------------------------------------------------------------
+
+
+def test_related_links_under_a_heading_are_dropped():
+    s = story(
+        f"{LEAD}\n\nALSO READ\n\nIndia beat Australia in the final at Ahmedabad\n\n"
+        "The talks end on Wednesday, the ministry said."
+    )
+    assert "India beat Australia" not in s.body
+    assert s.body.endswith("The talks end on Wednesday, the ministry said.")
+
+
+def test_chrome_below_the_last_paragraph_is_dropped():
+    s = story(
+        f"New Delhi, Feb 19 (PTI) {LEAD}\n\nThe talks end on Wednesday.\n\n"
+        "Tags: India, US, defence\n\nIndia beat Australia in the final\n\nCopyright © 2024 Example News. "
+        "All rights reserved.\n\nPrivacy Policy"
+    )
+    assert s.body == f"{LEAD}\n\nThe talks end on Wednesday."
+
+
+def test_a_signoff_line_at_the_end_still_names_the_agency():
+    s = story(f"{LEAD}\n\nThe talks end on Wednesday.\n\n-- BERNAMA\n\nMost Popular")
+    assert (s.agency, s.slug) == ("Bernama", "-- BERNAMA")
+    assert s.body.endswith("The talks end on Wednesday.")
+
+
+def test_data_at_the_end_is_not_chrome():
+    s = story(f"{LEAD}\n\nThe scores:\n\nPalm Bay 18 22 13 17 — 70\n\nRockledge 14 11 6 15 — 44")
+    assert s.body.endswith("Rockledge 14 11 6 15 — 44")

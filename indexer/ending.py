@@ -1,0 +1,86 @@
+"""Where the story ends (pure): sign-offs and slugs, the junk after them, related links
+under a heading, and the short non-sentence lines below the last paragraph."""
+
+from __future__ import annotations
+
+from .agencies import normalise_agency
+from .datelines import is_sentence
+from .layout import BODY, DROPPED, Fate, Layout, is_content, is_headline
+from .rules import SIGNOFF_PATTERNS, SIGNOFF_TAIL_CHARS
+
+# Words of a heading above related links: "ALSO READ", "Related Articles", "Most Popular".
+RELATED_HEADING_WORDS = 4
+CROSS_LINK = "cross-link"
+
+
+def split_signoff(body: str) -> tuple[str, str, str]:
+    """Remove trailing sign-offs; return (body, slug, agency named by the sign-off)."""
+    slugs: list[str] = []
+    agency = ""
+    changed = True
+    while changed:
+        changed = False
+        # sign-offs sit at the very end: search only the tail, not the whole story
+        offset = max(0, len(body) - SIGNOFF_TAIL_CHARS)
+        tail = body[offset:]
+        for pattern in SIGNOFF_PATTERNS:
+            m = pattern.search(tail)
+            if m and offset + m.start("slug") > 0:
+                slugs.insert(0, " ".join(m["slug"].split()))
+                agency = agency or normalise_agency(m.groupdict().get("agency") or "")
+                body = body[: offset + m.start()].rstrip()
+                changed = True
+                break
+    return body, " ".join(slugs), agency
+
+
+def body_fates(layout: Layout) -> list[Fate]:
+    """The fates of the lines still in the story, in order."""
+    return [fate for _, fate in layout.body if fate is not None and fate.fate == BODY]
+
+
+def drop(fates: list[Fate], rule: str) -> None:
+    for fate in fates:
+        fate.fate, fate.rule = DROPPED, rule
+
+
+def is_signoff_line(text: str) -> bool:
+    """True for a line holding or ending in a sign-off ("-- BERNAMA", "(Reporting by ...)")."""
+    return bool(split_signoff(f"The story ends.\n{text}")[1])
+
+
+def is_story_line(text: str) -> bool:
+    """A line the story may end on: prose, content, or a sign-off."""
+    return is_sentence(text) or is_content(text) or is_signoff_line(text)
+
+
+def drop_after_signoff(layout: Layout) -> None:
+    """Junk after a sign-off goes with it: "... PTI ABC" then "Tags: ..." lines."""
+    fates = body_fates(layout)
+    for k in range(len(fates) - 2, max(-1, len(fates) - 9), -1):
+        after = fates[k + 1 :]
+        if split_signoff(fates[k].text)[1] and not any(is_sentence(f.text) for f in after):
+            drop(after, "after the sign-off")
+            return
+
+
+def drop_related_links(layout: Layout) -> None:
+    """Headline-like lines under a heading such as "ALSO READ" are links to other stories."""
+    under_heading = False
+    for fate in layout.fates:
+        if fate.fate == DROPPED and fate.rule == CROSS_LINK:
+            under_heading = len(fate.text.split()) <= RELATED_HEADING_WORDS
+        elif fate.fate == BODY:
+            if under_heading and is_headline(fate.text) and not is_content(fate.text):
+                drop([fate], "related link")
+            else:
+                under_heading = False
+
+
+def drop_chrome_below(layout: Layout) -> None:
+    """Short non-sentence lines after the story's last real line are the page's footer."""
+    fates = body_fates(layout)
+    last = max((k for k, f in enumerate(fates) if is_story_line(f.text)), default=-1)
+    if last < 0 and not any(fate is None for _, fate in layout.body):
+        return  # no prose at all: nothing to measure the end by
+    drop(fates[last + 1 :], "chrome below the story")

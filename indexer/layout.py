@@ -319,7 +319,8 @@ def sort_body_line(line: Line, layout: Layout) -> None:
         layout.stamp_date = layout.stamp_date or stamp
         layout.fates.append(Fate(text, DROPPED, f"date stamp ({stamp.isoformat()})"))
         return
-    if len(text) <= CREDIT_LINE_CHARS and (credit := parse_credit_line(text)) is not None:
+    # an agency's name alone is left to the sign-off rules ("Reuter" closing the story)
+    if len(text) <= CREDIT_LINE_CHARS and not is_agency_name(text) and (credit := parse_credit_line(text)):
         layout.credit = layout.credit or credit
         layout.stamp_date = layout.stamp_date or credit.date
         layout.fates.append(Fate(text, CREDIT, f"agency {credit.agency}" if credit.agency else "date stamp"))

@@ -80,7 +80,7 @@ def is_place(place: str) -> bool:
 def is_prose(text: str) -> bool:
     """A sentence, or a run of words holding a sentence end ("... on Monday. Full Story")."""
     return is_sentence(text) or (
-        len(text.split()) >= 10 and re.search(r"[a-z]{2}[.!?] [A-Z]", text) is not None
+        len(text.split()) >= 10 and re.search(r"[a-z]{2}[.!?][\"'”’)]*\s+[A-Z]", text) is not None
     )
 
 
@@ -101,7 +101,9 @@ def parse_dateline(text: str) -> Dateline | None:
     agency = m["agency"] or m["agency_semi"] or m["agency_only"] or m["agency_slash"] or m["agency2"] or ""
     dated = bool(m["month"] or m["month2"])
     after = text[m.end() :]
-    if after[:1].islower():  # "Pakistan Tehreek-e-Insaf (PTI) – the party ..." is prose
+    # "Pakistan Tehreek-e-Insaf (PTI) – the party ..." is prose; a dated one is not
+    # ("CLARINDA, Iowa, June 2 - qtr ended April 30", a Reuters table)
+    if after[:1].islower() and not dated:
         return None
     place, sep, upper = m["place"], m["sep"], m["place"].isupper()
     line_end = not after.split("\n", 1)[0].strip()

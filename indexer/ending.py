@@ -3,6 +3,8 @@ under a heading, and the short non-sentence lines below the last paragraph."""
 
 from __future__ import annotations
 
+import re
+
 from .agencies import normalise_agency
 from .datelines import is_sentence
 from .layout import BODY, DROPPED, Fate, Layout, is_content, is_headline
@@ -11,6 +13,9 @@ from .rules import SIGNOFF_PATTERNS, SIGNOFF_TAIL_CHARS
 # Words of a heading above related links: "ALSO READ", "Related Articles", "Most Popular".
 RELATED_HEADING_WORDS = 4
 CROSS_LINK = "cross-link"
+DIGIT_RE = re.compile(r"\d")
+# "NOTE: Full name is ..." closing a story is the story's.
+NOTE_RE = re.compile(r"note\b", re.IGNORECASE)
 
 
 def split_signoff(body: str) -> tuple[str, str, str]:
@@ -51,7 +56,7 @@ def is_signoff_line(text: str) -> bool:
 
 def is_story_line(text: str) -> bool:
     """A line the story may end on: prose, content, or a sign-off."""
-    return is_sentence(text) or is_content(text) or is_signoff_line(text)
+    return is_sentence(text) or is_content(text) or is_signoff_line(text) or NOTE_RE.match(text) is not None
 
 
 def drop_after_signoff(layout: Layout) -> None:
@@ -78,9 +83,13 @@ def drop_related_links(layout: Layout) -> None:
 
 
 def drop_chrome_below(layout: Layout) -> None:
-    """Short non-sentence lines after the story's last real line are the page's footer."""
+    """Short lines of words after the story's last real line are the page's footer;
+    a line with a figure in it (a table row: "Revs 169.9 mln vs 161.7 mln") is the story's."""
     fates = body_fates(layout)
     last = max((k for k, f in enumerate(fates) if is_story_line(f.text)), default=-1)
     if last < 0 and not any(fate is None for _, fate in layout.body):
         return  # no prose at all: nothing to measure the end by
-    drop(fates[last + 1 :], "chrome below the story")
+    tail = fates[last + 1 :]
+    if any(DIGIT_RE.search(f.text) for f in tail):
+        return
+    drop(tail, "chrome below the story")

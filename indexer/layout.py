@@ -40,7 +40,14 @@ TAGLINE_WORDS = 8
 # A line this long is the story's even without a full stop.
 LONG_LINE_WORDS = HEADLINE_MAX_WORDS + 1
 # A line with this many numbers is data (scores, a table), not chrome.
-DATA_NUMBERS = 3
+DATA_NUMBERS = 2
+# Dates and times do not make a line data ("(December 07, 2023)", "17:10").
+DATE_OR_TIME_RE = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
 # A line standing alone in capitals is a staff dateline ("CHENNAI") up to this many words.
 PLACE_LINE_WORDS = 4
 # A credit line inside the story is short ("Source: Xinhua | 2015/5/20 19:39:23").
@@ -179,9 +186,23 @@ def is_content(text: str) -> bool:
         or (text[:2] in ("- ", "* ", "• ") and len(words) >= 5)
         or (re.match(r"[a-z]+[ ,;]", text) is not None and len(words) >= 3 and "|" not in text)
         or (text.endswith(":") and len(words) >= 5)
-        or (
-            len(words) >= 4 and len(re.findall(r"\d[\d,.:/-]*", text)) >= DATA_NUMBERS
-        )  # "Rockledge 14 11 6 15 — 44"
+        or (len(words) >= 4 and is_data(text))
+    )
+
+
+def is_data(text: str) -> bool:
+    """Figures, not counting dates and times: "Shr 72 cts vs 71 cts", "Rockledge 14 11 6 15 — 44"."""
+    figures = DATE_OR_TIME_RE.sub(" ", text)
+    return len(re.findall(r"\d[\d,.]*", figures)) >= DATA_NUMBERS
+
+
+def is_wrapped(text: str, after: list[Line]) -> bool:
+    """A sentence wrapped over lines: this one ends mid-sentence, the next goes on in lower case."""
+    return (
+        len(text.split()) >= TAGLINE_WORDS
+        and re.search(r"[a-z,;]$", text) is not None
+        and bool(after)
+        and re.match(r"[a-z]", after[0].text) is not None
     )
 
 
@@ -236,7 +257,9 @@ def first_paragraph(lines: list[Line]) -> int:
     window = lines[:WINDOW_LINES]
     for i, line in enumerate(window):
         text = line.text
-        if is_meta(text) or not (is_sentence(text) or is_content(text)):
+        if is_meta(text):
+            continue
+        if not (is_sentence(text) or is_content(text) or is_wrapped(text, window[i + 1 : i + 2])):
             continue
         if len(text.split()) < TAGLINE_WORDS and not is_content(text):
             after = next((ln.text for ln in window[i + 1 :] if not is_meta(ln.text)), "")

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .limits import MAX_QUERY_CHARS
 from .story import Story
 
 SORTS = ("relevance", "newest", "oldest")
 FACET_FIELDS = ("agency", "place", "year")
-MAX_QUERY_CHARS = 1000
 MAX_PAGE = 1000  # deep paging costs O(page * pagelen); past this, refine the query
 
 

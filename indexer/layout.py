@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from .agencies import is_agency_name
-from .credits import Byline, CreditLine, find_credit, is_byline_role, parse_byline, parse_credit_line
+from .credits import (
+    Byline,
+    CreditLine,
+    find_credit,
+    is_byline_role,
+    is_name_words,
+    parse_byline,
+    parse_credit_line,
+)
 from .datelines import (
     Dateline,
     is_place_words,
@@ -53,6 +61,7 @@ PLACE_LINE_WORDS = 4
 # A credit line inside the story is short ("Source: Xinhua | 2015/5/20 19:39:23").
 CREDIT_LINE_CHARS = 120
 
+CHROME_ABOVE = "chrome above the story"
 # What becomes of a line (Fate.fate); "header" is a corpus file's "Key: value" line.
 HEADLINE, BYLINE, DATELINE, CREDIT, BODY, DROPPED, HEADER = (
     "headline",
@@ -307,10 +316,11 @@ def sort_above(lines: list[Line], layout: Layout) -> None:
             layout.byline = layout.byline or byline.text
             layout.byline_agency = layout.byline_agency or byline.agency
             fates.append(Fate(text, BYLINE))
-        elif is_byline_role(text):
+        elif is_byline_role(text) and not is_agency_name(text):
             layout.role_byline = layout.role_byline or text
             fates.append(Fate(text, BYLINE, "role"))
         elif (credit := parse_credit_line(text)) is not None:
+            name_above(fates, layout, credit_line=text)
             layout.credit = credit if credit.agency or not layout.credit else layout.credit
             layout.byline = layout.byline or credit.byline
             layout.stamp_date = credit.date or layout.stamp_date  # the stamp nearest the story
@@ -323,15 +333,28 @@ def sort_above(lines: list[Line], layout: Layout) -> None:
         elif rule := boilerplate_rule(text):
             fates.append(Fate(text, DROPPED, rule))
         else:
-            fates.append(Fate(text, DROPPED, "chrome above the story"))
+            fates.append(Fate(text, DROPPED, CHROME_ABOVE))
     # the headline is the headline-like line nearest above the story
     for fate in reversed(fates):
         if layout.headline:
             break
-        if fate.rule == "chrome above the story" and is_headline(clean_headline(fate.text)):
+        if fate.rule == CHROME_ABOVE and is_headline(clean_headline(fate.text)):
             fate.fate, fate.rule = HEADLINE, ""
             layout.headline = clean_headline(fate.text)
     layout.fates.extend(fates)
+
+
+def name_above(fates: list[Fate], layout: Layout, credit_line: str) -> None:
+    """A name alone right above an agency's name is the byline ("Pradeep Sharma" /
+    "Tribune News Service")."""
+    if not fates or not is_agency_name(credit_line):
+        return
+    above = fates[-1]
+    words = above.text.split()
+    if above.rule == CHROME_ABOVE and 2 <= len(words) <= 4 and is_name_words(above.text):
+        if not re.search(r"\d", above.text):
+            above.fate, above.rule = BYLINE, "name"
+            layout.byline = layout.byline or above.text
 
 
 def sort_body_line(line: Line, layout: Layout) -> None:

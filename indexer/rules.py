@@ -278,8 +278,12 @@ STAMP_DATE_RES = {
     "numeric": re.compile(r"(?i:" + _WEEKDAY + r")?(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<year>\d{4})"),
 }
 # what may follow the date: a time, a zone, "Written by" (the name is on the next line)
+# ... or the place the page is from ("Wednesday, April 23, 2003, Chandigarh, India")
+_PLACE_AFTER = r"(?-i:[A-Z][\w.]*(?: [A-Z][\w.]*)?)"
 STAMP_TIME_RE = re.compile(
-    _TIME + r"(?:\s*\|?\s*(?:written |posted |reported )?by\b.{0,40})?\s*$", re.IGNORECASE
+    _TIME
+    + rf"(?:\s*\|?\s*(?:written |posted |reported )?by\b.{{0,40}}|,\s*{_PLACE_AFTER}(?:, {_PLACE_AFTER})?)?[\s,]*$",
+    re.IGNORECASE,
 )
 # Longer than this, a line holding a date is prose, not a stamp.
 MAX_STAMP_CHARS = 80

@@ -395,3 +395,18 @@ def test_a_signoff_line_at_the_end_still_names_the_agency():
 def test_data_at_the_end_is_not_chrome():
     s = story(f"{LEAD}\n\nThe scores:\n\nPalm Bay 18 22 13 17 — 70\n\nRockledge 14 11 6 15 — 44")
     assert s.body.endswith("Rockledge 14 11 6 15 — 44")
+
+
+def test_a_name_above_the_agency_line_is_the_byline():
+    s = story(f"Booth scam rocks city\nPradeep Sharma\nTribune News Service\n\nChandigarh, June 3\n{LEAD}")
+    assert (s.byline, s.agency, s.place, s.title) == (
+        "Pradeep Sharma",
+        "TNS",
+        "Chandigarh",
+        "Booth scam rocks city",
+    )
+
+
+def test_a_stamp_may_name_the_page_s_place():
+    assert parse_stamp("Wednesday, April 23, 2003, Chandigarh, India") == dt.date(2003, 4, 23)
+    assert parse_stamp("March 13, 2014 Officials said the vote was close") is None

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
 from .agencies import AGENCY_NAMES, OPEN_AGENCY_ALT, is_agency_name, normalise_agency
-from .datelines import Dateline, is_place_words, parse_dateline, parse_stamp, split_byline_dateline
+from .datelines import (
+    CACHE_LINES,
+    Dateline,
+    is_place_words,
+    parse_dateline,
+    parse_stamp,
+    split_byline_dateline,
+)
 from .rules import CREDIT_PATTERNS
 
 BYLINE_START_RE = re.compile(r"^(?:by|written by|reported by|article by)\s*:?\s+", re.IGNORECASE)
@@ -77,6 +85,7 @@ def agency_in_byline(text: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def parse_byline(text: str) -> Byline | None:
     """A byline opening `text`, with the dateline that may follow it on the same line."""
     m = BYLINE_START_RE.match(text)
@@ -111,6 +120,7 @@ def _with_dateline(text: str, cut: int, line: Dateline) -> Byline | None:
     return Byline(byline, agency_in_byline(byline) or line.agency, line)
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def parse_credit_line(text: str) -> CreditLine | None:
     """A line of credits: "PTI | Chennai | Updated: ...", "... | Mumbai | PTI", "Associated Press".
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -33,6 +34,9 @@ MIN_SENTENCE_WORDS_AFTER = 8
 # ... and with a dash ("Paris - Driving into ..."), a run of at least this many words.
 MIN_DASH_WORDS_AFTER = 10
 MAX_PLACE_WORDS = 5
+# Lines are parsed more than once (where the story opens, then sorted): remember
+# the answers for this many lines (pure functions of the line).
+CACHE_LINES = 4096
 TERMINAL_RE = re.compile(r"(?:[.!?]|…)[\"'”’)\]]*$")
 
 
@@ -89,6 +93,7 @@ def is_sentence(text: str, min_words: int = 4) -> bool:
     return len(text.split()) >= min_words and TERMINAL_RE.search(text.strip()) is not None
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def parse_dateline(text: str) -> Dateline | None:
     """Read the dateline that opens `text` (a line or paragraph), or None when there is none."""
     head = text[:300]
@@ -205,6 +210,7 @@ def _shift_year(date: dt.date, by: int) -> dt.date | None:
         return None
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def parse_stamp(line: str) -> dt.date | None:
     """The date of a stand-alone stamp line ("Posted: Feb 02, 2017 8:52 PM"), else None."""
     text = line.strip().strip("|•·/").strip()

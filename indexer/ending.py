@@ -3,12 +3,13 @@ under a heading, and the short non-sentence lines below the last paragraph."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .agencies import normalise_agency
 from .datelines import is_sentence
 from .layout import BODY, DROPPED, Fate, Layout, is_content, is_headline
-from .rules import SIGNOFF_PATTERNS, SIGNOFF_TAIL_CHARS
+from .rules import SIGNOFF_PATTERNS, SIGNOFF_WINDOWS
 
 # Words of a heading above related links: "ALSO READ", "Related Articles", "Most Popular".
 RELATED_HEADING_WORDS = 4
@@ -26,14 +27,12 @@ def split_signoff(body: str) -> tuple[str, str, str]:
     while changed:
         changed = False
         # sign-offs sit at the very end: search only the tail, not the whole story
-        offset = max(0, len(body) - SIGNOFF_TAIL_CHARS)
-        tail = body[offset:]
-        for pattern in SIGNOFF_PATTERNS:
-            m = pattern.search(tail)
-            if m and offset + m.start("slug") > 0:
+        for pattern, window in zip(SIGNOFF_PATTERNS, SIGNOFF_WINDOWS, strict=True):
+            m = pattern.search(body, max(0, len(body) - window))
+            if m and m.start("slug") > 0:
                 slugs.insert(0, " ".join(m["slug"].split()))
                 agency = agency or normalise_agency(m.groupdict().get("agency") or "")
-                body = body[: offset + m.start()].rstrip()
+                body = body[: m.start()].rstrip()
                 changed = True
                 break
     return body, " ".join(slugs), agency
@@ -49,6 +48,7 @@ def drop(fates: list[Fate], rule: str) -> None:
         fate.fate, fate.rule = DROPPED, rule
 
 
+@functools.lru_cache(maxsize=1024)
 def is_signoff_line(text: str) -> bool:
     """True for a line holding or ending in a sign-off ("-- BERNAMA", "(Reporting by ...)")."""
     return bool(split_signoff(f"The story ends.\n{text}")[1])
@@ -62,6 +62,8 @@ def is_story_line(text: str) -> bool:
 def drop_after_signoff(layout: Layout) -> None:
     """Junk after a sign-off goes with it: "... PTI ABC" then "Tags: ..." lines."""
     fates = body_fates(layout)
+    if not fates or is_sentence(fates[-1].text) or is_signoff_line(fates[-1].text):
+        return  # the story ends on a sentence or on its sign-off: nothing follows one
     for k in range(len(fates) - 2, max(-1, len(fates) - 9), -1):
         after = fates[k + 1 :]
         if split_signoff(fates[k].text)[1] and not any(is_sentence(f.text) for f in after):
@@ -86,7 +88,7 @@ def drop_chrome_below(layout: Layout) -> None:
     """Short lines of words after the story's last real line are the page's footer;
     a line with a figure in it (a table row: "Revs 169.9 mln vs 161.7 mln") is the story's."""
     fates = body_fates(layout)
-    last = max((k for k, f in enumerate(fates) if is_story_line(f.text)), default=-1)
+    last = next((k for k in range(len(fates) - 1, -1, -1) if is_story_line(fates[k].text)), -1)
     if last < 0 and not any(fate is None for _, fate in layout.body):
         return  # no prose at all: nothing to measure the end by
     tail = fates[last + 1 :]

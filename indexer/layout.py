@@ -9,6 +9,7 @@ it, so `wire explain` can show the user why.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -16,13 +17,13 @@ from .agencies import is_agency_name
 from .credits import (
     Byline,
     CreditLine,
-    find_credit,
     is_byline_role,
     is_name_words,
     parse_byline,
     parse_credit_line,
 )
 from .datelines import (
+    CACHE_LINES,
     Dateline,
     is_place_words,
     is_prose,
@@ -31,7 +32,17 @@ from .datelines import (
     parse_dateline,
     parse_stamp,
 )
-from .rules import BOILERPLATE_RES, MAX_BOILERPLATE_CHARS, MIN_TICKER_ITEMS, TICKER_ITEM_RE
+from .rules import (
+    BOILERPLATE_CAPTION_GROUPS,
+    BOILERPLATE_CAPTION_RE,
+    BOILERPLATE_LINE_GROUPS,
+    BOILERPLATE_LINE_RE,
+    CAPTION_HINT_RE,
+    MAX_BOILERPLATE_CHARS,
+    MIN_TICKER_ITEMS,
+    PHOTO_CAPTION_END_RE,
+    TICKER_ITEM_RE,
+)
 
 # The dateline is looked for this far into the text.
 WINDOW_LINES = 40
@@ -104,7 +115,7 @@ class Layout:
     stamp_date: dt.date | None = None
     credit: CreditLine | None = None
     byline_agency: str = ""
-    credited_agency: str = ""
+    lines: list[str] = field(default_factory=list)  # every line, for credits anywhere
     role_byline: str = ""  # "Staff Reporter": the byline when no name is given
 
     @property
@@ -118,7 +129,7 @@ def split_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     blank = True
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        folded = re.sub(r"[ \t\f\v\u00a0\u200b]+", " ", raw).strip()
+        folded = " ".join(raw.replace("\u200b", "").split())
         if not folded:
             blank = True
             continue
@@ -127,6 +138,7 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def boilerplate_rule(line: str) -> str:
     """The name of the boilerplate rule a stand-alone line matches, or ""."""
     text = line.strip()
@@ -134,10 +146,17 @@ def boilerplate_rule(line: str) -> str:
         return "news ticker"
     if len(text) > MAX_BOILERPLATE_CHARS:
         return ""
-    for name, pattern in BOILERPLATE_RES.items():
-        if pattern.fullmatch(text):
-            return name
-    return ""
+    m = BOILERPLATE_LINE_RE.fullmatch(text)
+    if m and m.lastgroup:
+        return BOILERPLATE_LINE_GROUPS[m.lastgroup]
+    if not CAPTION_HINT_RE.search(text):
+        return ""
+    # a caption is found from its end (a full match from the start would scan every position)
+    end = PHOTO_CAPTION_END_RE.search(text)
+    if (end and end.start() >= 1) or (text.endswith(" |") and not text.startswith("|")):
+        return "photo caption"
+    m = BOILERPLATE_CAPTION_RE.fullmatch(text)
+    return BOILERPLATE_CAPTION_GROUPS[m.lastgroup] if m and m.lastgroup else ""
 
 
 def is_paragraph(text: str) -> bool:
@@ -184,6 +203,7 @@ def place_line(lines: list[Line], i: int) -> Dateline | None:
     )
 
 
+@functools.lru_cache(maxsize=CACHE_LINES)
 def is_content(text: str) -> bool:
     """A line that is the story's, never chrome: prose, a long line, a table row, a list
     item, or a line continuing a sentence (it starts in lower case)."""
@@ -303,7 +323,7 @@ def sort_lines(text: str, *, chrome_above: bool = True) -> Layout:
                 layout.body.append((Line(rest, True), None))
             continue
         sort_body_line(line, layout)
-    layout.credited_agency = find_credit([ln.text for ln in lines])[0]
+    layout.lines = [ln.text for ln in lines]
     return layout
 
 

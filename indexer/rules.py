@@ -327,6 +327,9 @@ SIGNOFF_PATTERNS = [
 ]
 
 SIGNOFF_TAIL_CHARS = 400
+# How far from the end each sign-off above can start, in the same order: a search
+# is tried at every position, so short sign-offs are looked for in short tails.
+SIGNOFF_WINDOWS = [80, 40, 120, 40, 200, SIGNOFF_TAIL_CHARS, 40, SIGNOFF_TAIL_CHARS, 60]
 
 # --- credits anywhere in the story -------------------------------------------------------
 
@@ -354,6 +357,18 @@ CREDIT_PATTERNS = {
 }
 
 # --- boilerplate lines -----------------------------------------------------------------
+
+# How a photo caption ends: its credit (the rule "photo caption" below; matched from the end).
+PHOTO_CAPTION_END = (
+    rf"[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?"
+    r"|\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{2,40}\.?"
+    r"|\((?:photo|image|pic)s?:? [^()]{2,40}\)\.?"
+    r"|\s(?-i:REUTERS|AFP|AP|EPA|EPA-EFE|PTI|ANI|IANS|XINHUA|AAP|DPA|Getty Images)/"
+    r"(?-i:[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){0,3})(?:/File Photo)?\.?"
+    r"|\bphotos? courtesy of [\w .'’&/-]{2,60}\.?"
+    r"|\b(?:illustrative|representational|representative|file) (?:photo|image|picture)\.?"
+)
+PHOTO_CAPTION_END_RE = re.compile(rf"(?:{PHOTO_CAPTION_END})$", re.IGNORECASE)
 
 # A line is dropped when it matches one of these in full (case-insensitive); the name
 # is what `wire explain` shows. Anchored and length-capped so a real sentence that
@@ -387,13 +402,32 @@ BOILERPLATE_RULES = {
     "trust principles": r"our standards:? the thomson reuters trust principles\.?|(?:the )?thomson reuters trust principles\.?",
     # photo credits and captions standing alone
     "photo credit": rf"(?:file )?(?:photo|image|picture)s?\s*:\s*.{{10,300}}|\(?(?:photo|image|picture|file photo|file image|representational (?:image|photo|picture)|representative (?:image|photo|picture)|pic|visual|photograph)s?(?: credits?| courtesy(?: of)?)?\s*(?:[:|/\-–—(].{{0,100}})?\)?|\(?(?:{_AGENCY_ALT}|fp|ht|ie|toi|express|dawn|file) (?:photo|photos|file photo|image|picture|video|photo/[\w .]+)\)?|©\s*.{{0,60}}|\(?(?:photo|image)s?\)?|(?:{_AGENCY_ALT})\s*/\s*[\w .'’-]{{2,40}}|(?:©\s*)?provided by .{{0,60}}",
-    "photo caption": rf".{{10,300}}[.)]\s*\(?(?:{_AGENCY_ALT}|fp|ht|file) (?:photo|photos|image|picture)(?:/[\w .]+)?\)?\.?|.{{10,300}}\s(?:photo|photos|image|picture|pic)(?: courtesy of| courtesy| credit| by)?\s*[:|]\s*[\w .'’&/-]{{2,40}}\.?|.{{10,300}}\((?:photo|image|pic)s?:? [^()]{{2,40}}\)\.?|.{{10,300}}\s(?-i:REUTERS|AFP|AP|EPA|EPA-EFE|PTI|ANI|IANS|XINHUA|AAP|DPA|Getty Images)/(?-i:[A-Z][\w'’-]*(?: [A-Z][\w'’-]*){{0,3}})(?:/File Photo)?\.?|.{{10,300}}\bphotos? courtesy of [\w .'’&/-]{{2,60}}\.?|(?!\|).{{1,150}}\s\||.{{0,200}}\b(?:illustrative|representational|representative|file) (?:photo|image|picture)\.?",
+    # a caption: a sentence ending in its credit ("... on Monday. (PTI Photo)", "Photo: Amin War",
+    # "REUTERS/Nick Oxford/File Photo", "Photo courtesy of BERNAMA", "Illustrative photo.")
+    "photo caption": rf".{{10,300}}(?:{PHOTO_CAPTION_END})|(?!\|).{{1,150}}\s\|",
     # bylines, edit stamps and timestamps standing alone
     # (names must be capitalised even though the rest of the match ignores case)
     "byline": r"(?:by|written by|edited by|reported by|compiled by|published by)\s*:?\s*(?-i:[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|and|&))*)(?:\s*[,|]\s*(?-i:[A-Z][\w .'’\-]{1,40}))?",
     "stamp": r"(?:first published|last updated|updated|published|posted|modified)(?: on| at)?\s*:\s*.{0,40}\d{4}.{0,30}|(?:first published|last updated|updated|published|posted) (?:on|at) [\w ,.]{0,30}\d{4}(?:,? \d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?|(?:updated|posted|published)?:?\s*(?:\d+\s*(?:sec|secs|seconds?|min|mins|minutes?|hr|hrs|hours?|days?|weeks?)\s*)+ago",
 }
 BOILERPLATE_RES = {name: re.compile(p, re.IGNORECASE) for name, p in BOILERPLATE_RULES.items()}
+# All rules in one pattern, one named group each (so a line is matched once, not 20 times);
+# the caption rules, which scan the whole line, only for lines holding one of their words.
+CAPTION_RULES = ("photo caption", "contributor credit")  # matched last, and only with a hint
+CAPTION_HINT_RE = re.compile(r"photo|image|picture|\bpic|courtesy|contributed|/|\|\s*$", re.IGNORECASE)
+
+
+def _one_pattern(names: list[str]) -> re.Pattern[str]:
+    return re.compile(
+        "|".join(f"(?P<r{i}>{BOILERPLATE_RULES[n]})" for i, n in enumerate(names)), re.IGNORECASE
+    )
+
+
+_LINE_RULES = [n for n in BOILERPLATE_RULES if n not in CAPTION_RULES]
+BOILERPLATE_LINE_RE = _one_pattern(_LINE_RULES)
+BOILERPLATE_LINE_GROUPS = {f"r{i}": n for i, n in enumerate(_LINE_RULES)}
+BOILERPLATE_CAPTION_RE = _one_pattern(list(CAPTION_RULES))
+BOILERPLATE_CAPTION_GROUPS = {f"r{i}": n for i, n in enumerate(CAPTION_RULES)}
 # A news ticker: headlines each closed by its source, "... killed 25 persons: Police. FIR
 # registered ...: police. ...: Statement." (any length; counted, not matched in full).
 TICKER_ITEM_RE = re.compile(r":\s*(?:[A-Za-z]+\s?){1,3}\.(?=\s+[A-Z]|\s*$)")

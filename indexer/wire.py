@@ -11,6 +11,7 @@ import re
 from dateutil import parser as dateparser
 
 from .agencies import normalise_agency
+from .credits import find_credit
 from .datelines import Dateline, dateline_date, normalise_place, parse_dateline
 from .ending import drop_after_signoff, drop_chrome_below, drop_related_links, split_signoff
 from .layout import DROPPED, HEADER, Fate, Layout, boilerplate_rule, sort_lines
@@ -270,7 +271,7 @@ def explain_story(
         or layout.byline_agency
         or (credit.agency if credit else "")
         or signoff_agency
-        or layout.credited_agency,
+        or find_credit(layout.lines)[0],
         slug=str(fields.get("slug") or "") or found_slug,
         url=str(fields.get("url") or ""),
         source=str(fields.get("source") or ""),

@@ -15,7 +15,8 @@ import re
 import threading
 import time
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 from whoosh import highlight, query, scoring
@@ -33,9 +34,10 @@ from .queries import (
     parse_query,
     plan_query,
 )
-from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
+from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
 from .spelling import edit_distance, rank_candidates
 from .story import Story
+from .timeline import build_timeline
 
 # Searches remembered per index version (a repeated or paged query costs nothing).
 RESULT_CACHE_SIZE = 512
@@ -247,14 +249,16 @@ class WhooshSearch:
         ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
+        sizes: dict[str, int] = {}
         return SearchResults(
             request,
             len(allowed),
             hits,
             time.perf_counter() - started,
-            facets=facet_counts(matches, cols, request) if cols and request.facets else {},
+            facets=facet_counts(matches, cols, request, sizes) if cols and request.facets else {},
             suggestion=suggest_query(s, request.query) if request.spelling else None,
             notice=notice,
+            facet_sizes=sizes,
         )
 
     def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
@@ -273,6 +277,72 @@ class WhooshSearch:
         for r in results:
             set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
+
+    # -- timeline and export (views of the whole match set) ---------------------------
+
+    def _plan(self, s, request: SearchRequest) -> QueryPlan | None:  # type: ignore[no-untyped-def]
+        """The query plan of a request as `_search` makes it; every story for "" ."""
+        if not request.query.strip():
+            return QueryPlan(query.Every())
+        q, _ = parse_query(self._qp, request.query)
+        if q is query.NullQuery or q is None:
+            return None
+        q, _ = limit_expansions(q, s.reader())
+        return plan_query(q, request.query)
+
+    def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+        """Document numbers of every match that passes the filters: what `total` counts."""
+        matches = match_set(s, plan.everything, memo) - self._hidden(s)
+        return apply_filters(matches, self._columns(s), request) if request.filtered else matches
+
+    def timeline(self, request: SearchRequest) -> Timeline:
+        """Matches per day from the date column, bucketed by `build_timeline`."""
+        request.validate()
+        s = self.searcher()
+        # paging, sort, facets and spelling do not change the match set
+        same = dataclasses.replace(
+            request, page=1, pagelen=10, sort="relevance", facets=False, spelling=False, facet_limit=None
+        )
+        key = (self._version(s), same)
+        cache = self.__dict__.setdefault("_timelines", OrderedDict())
+        with self._lock:
+            if key in cache:
+                return cache[key]
+        try:
+            plan = self._plan(s, request)
+            allowed = self._allowed(s, request, plan, {}) if plan else set()
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        dates = self._columns(s).date
+        raw = Counter(dates[d] for d in allowed)
+        undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
+        days: Counter[dt.date] = Counter()
+        for value, n in raw.items():
+            if 0 < value < MISSING_DATE:
+                days[long_to_datetime(value).date()] += n
+        timeline = build_timeline(days, undated)
+        with self._lock:
+            cache[key] = timeline
+            while len(cache) > RESULT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return timeline
+
+    def iter_hits(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+        """Up to `limit` hits in the request's order across all pages; each Hit
+        (stored fields, snippet) is made only when the consumer asks for it."""
+        request.validate()
+        s = self.searcher()
+        try:
+            plan = self._plan(s, request)
+            if plan is None or limit < 1:
+                return
+            memo: dict = {}
+            allowed = self._allowed(s, request, plan, memo) if request.filtered else None
+            ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo)
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        for hit in ranked:
+            yield self._hit(hit)
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
@@ -330,6 +400,7 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            source=fields.get("source", ""),
         )
 
     def get_story(self, story_id: str) -> Story | None:

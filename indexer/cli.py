@@ -252,6 +252,8 @@ def export_command(
     """
     from .searching import WhooshSearch
 
+    if output is not None and not output.parent.is_dir():
+        raise click.ClickException(f"no such folder: {output.parent}")
     backend = WhooshSearch(index_dir)
     request = SearchRequest(" ".join(query), sort=sort, collapse=not all_copies)
     report = ExportReport()

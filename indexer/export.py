@@ -158,12 +158,20 @@ def export_lines(
         yield csv_line([f"# {note}"]) if fmt == "csv" else json.dumps({"notice": note, "limit": limit}) + "\n"
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_text_file(path: Path) -> Iterator[IO[str]]:
     """A text file that appears at `path` complete or not at all."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private; the export gets the mode any new file would
+        os.chmod(tmp, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             yield out
         os.replace(tmp, path)

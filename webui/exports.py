@@ -81,7 +81,7 @@ def export() -> Response:
     lines = export_lines(
         itertools.chain(first, hits), fmt, body_of=story_body_reader(backend) if body else None
     )
-    response = Response(stream_with_context(lines), mimetype=MEDIA_TYPES[fmt])
+    response = Response(stream_with_context(lines), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(wanted.query, fmt)}"'
     response.headers["X-Export-Limit"] = str(EXPORT_LIMIT)
     return response

@@ -21,7 +21,6 @@ from .export import (
     ExportReport,
     atomic_text_file,
     export_lines,
-    story_body_reader,
     write_export,
 )
 from .index import IndexBusyError
@@ -258,9 +257,8 @@ def export_command(
     request = SearchRequest(" ".join(query), sort=sort, collapse=not all_copies)
     report = ExportReport()
     try:
-        hits = backend.iter_hits(request, EXPORT_LIMIT + 1)
-        body_of = story_body_reader(backend) if body else None
-        lines = export_lines(hits, fmt, body_of=body_of, report=report)
+        hits = backend.iter_hits(request, EXPORT_LIMIT + 1, body=body)
+        lines = export_lines(hits, fmt, body=body, report=report)
         if output is None:
             write_export(lines, sys.stdout)
         else:

@@ -84,6 +84,7 @@ class Hit:
     snippet: str
     byline: str = ""
     source: str = ""  # the outlet or archive the story came from
+    body: str | None = None  # the story text, only when asked for (iter_hits(body=True))
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `wire search --json` results."""
@@ -206,9 +207,9 @@ class SearchBackend(Protocol):
         `indexer.timeline.build_timeline` turns per-day counts into one."""
         ...
 
-    def iter_hits(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
         """Up to `limit` hits in the request's order, across all pages, made one
-        at a time as they are consumed (export, feeds)."""
+        at a time as they are consumed (export, feeds); `body` fills Hit.body."""
         ...
 
     def close(self) -> None: ...

@@ -345,7 +345,7 @@ class WhooshSearch:
                 cache.popitem(last=False)
         return timeline
 
-    def iter_hits(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
         """Up to `limit` hits in the request's order across all pages; each Hit
         (stored fields, snippet) is made only when the consumer asks for it."""
         request.validate()
@@ -365,12 +365,13 @@ class WhooshSearch:
             # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
             ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
             while batch:
-                yield self._hit(batch.pop(0))
+                yield self._hit(batch.pop(0), highlight=bool(request.query.strip()), body=body)
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
         with self._lock:
             self._results.clear()
+            self.__dict__.pop("_timelines", None)
 
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
@@ -408,9 +409,9 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(self, hit, highlight: bool = True, body: bool = False) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
-        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
+        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
         return Hit(
             id=fields["id"],
@@ -424,6 +425,7 @@ class WhooshSearch:
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
             source=fields.get("source", ""),
+            body=fields.get("body", "") if body else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:

@@ -96,7 +96,8 @@ def test_export_row_columns_and_defaults():
     assert (row["cluster"], row["copies"]) == ("story-7", 1)
     assert row["snippet"] == "the government said & story 7"
     assert export_row(make_hit(1, date=None))["date"] is None
-    assert tuple(export_row(make_hit(1), body="text")) == (*EXPORT_COLUMNS, BODY_COLUMN)
+    assert export_row(make_hit(1, body="text"), body=True)[BODY_COLUMN] == "text"
+    assert tuple(export_row(make_hit(1), body=True)) == (*EXPORT_COLUMNS, BODY_COLUMN)
 
 
 def test_plain_snippet():
@@ -119,8 +120,8 @@ def test_csv_export_parses_back():
 
 
 def test_jsonl_export_is_one_object_per_line():
-    hits = [make_hit(1), make_hit(2, date=None)]
-    lines = list(export_lines(hits, "jsonl", body_of=lambda h: h.id + " text"))
+    hits = [make_hit(1, body="story-1 text"), make_hit(2, date=None)]
+    lines = list(export_lines(hits, "jsonl", body=True))
     rows = [json.loads(line) for line in lines]
     assert all(line.endswith("\n") and line.count("\n") == 1 for line in lines)
     assert [r["id"] for r in rows] == ["story-1", "story-2"]
@@ -336,7 +337,7 @@ def test_web_export_body_memory_is_bounded(tmp_path):
         tracemalloc.stop()
         close_backend(app)
     assert sent > 4_000_000
-    assert peak < sent / 5
+    assert peak < sent / 4
 
 
 def test_export_form_on_results_page(research_client):

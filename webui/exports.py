@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, stream_with_context
 
-from indexer.export import EXPORT_LIMIT, FORMATS, MEDIA_TYPES, export_lines, story_body_reader
+from indexer.export import EXPORT_LIMIT, FORMATS, MEDIA_TYPES, chunk_lines, export_lines
 from indexer.search import SearchError, SearchRequest
 
 from .backend import get_backend
@@ -74,14 +74,11 @@ def export() -> Response:
     fmt = read_format(request.args)
     body = read_flag(request.args, "body")
     wanted = export_request(request.args)
-    backend = get_backend()
-    hits = backend.iter_hits(wanted, EXPORT_LIMIT + 1)
+    hits = get_backend().iter_hits(wanted, EXPORT_LIMIT + 1, body=body)
     # the first hit is made now, so a query that cannot run is a 400, not a cut-off file
     first = list(itertools.islice(hits, 1))
-    lines = export_lines(
-        itertools.chain(first, hits), fmt, body_of=story_body_reader(backend) if body else None
-    )
-    response = Response(stream_with_context(lines), content_type=MEDIA_TYPES[fmt])
+    lines = export_lines(itertools.chain(first, hits), fmt, body=body)
+    response = Response(stream_with_context(chunk_lines(lines)), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{download_name(wanted.query, fmt)}"'
     response.headers["X-Export-Limit"] = str(EXPORT_LIMIT)
     return response

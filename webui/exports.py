@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.datastructures import MultiDict
 
 from indexer.export import EXPORT_LIMIT, FORMATS, MEDIA_TYPES, chunk_lines, export_lines
 from indexer.search import SearchError, SearchRequest
@@ -53,11 +54,11 @@ def read_format(args: Mapping[str, Any]) -> str:
     return fmt
 
 
-def export_request(args: Mapping[str, Any]) -> SearchRequest:
+def export_request(args: MultiDict[str, str]) -> SearchRequest:
     """The search of the page the download was asked from, all pages of it.
 
     collapse=false (or all_copies=1) exports every syndicated copy."""
-    params = SearchParams.from_args(args)  # type: ignore[arg-type]
+    params = SearchParams.from_args(args)
     collapse = read_flag(args, "collapse", True) and not read_flag(args, "all_copies")
     return dataclasses.replace(params.replace(page=1).to_request(10), collapse=collapse)
 

@@ -25,8 +25,7 @@ SITE_NAME = "Wire search"
 
 def feed_args(params: SearchParams) -> dict[str, Any]:
     """The parameters a feed keeps: the query and filters (always newest first, one page)."""
-    args = params.replace(page=1, sort="relevance").args()
-    return args
+    return params.replace(page=1, sort="relevance").args()
 
 
 @bp.app_template_global()

@@ -18,7 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, free_port, open_page, require_browser, wait_until_serving
+from test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    free_port,
+    open_page,
+    require_browser,
+    wait_until_serving,
+)
 
 pytestmark = pytest.mark.browser
 

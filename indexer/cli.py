@@ -381,21 +381,29 @@ def terminal_snippet(snippet: str) -> str:
 @cli.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per core); 1 serves from this process with waitress.",
+)
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker."
+)
 @index_option
 @user_errors
-def serve_command(host: str, port: int, threads: int, index_dir: Path) -> None:
-    """Serve the web UI with waitress (a production WSGI server).
+def serve_command(host: str, port: int, workers: int | None, threads: int, index_dir: Path) -> None:
+    """Serve the web UI: gunicorn with a worker process per core (each with its
+    own warm searchers), or waitress in this process with --workers 1.
 
-    Example: wire serve --port 5000
+    Example: wire serve --port 5000 --workers 2
     """
-    import waitress
-
     from webui import create_app
+    from webui.server import default_workers, serve
 
+    workers = workers or default_workers()
     app = create_app({"INDEX": str(index_dir)})
-    click.echo(f"serving {index_dir} at http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wire")
+    click.echo(f"serving {index_dir} at http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
+    serve(app, host=host, port=port, workers=workers, threads=threads)
 
 
 def main() -> None:

@@ -293,6 +293,8 @@ def explain_text(text: str, *, path: str | None = None, id: str | None = None) -
         raise BadStoryError("binary content (NUL bytes)")
     if not text.strip():
         raise BadStoryError("empty file")
+    # old Mac files end lines with a bare \r: read as one line, the header swallowed the story
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     fields, body = parse_header(text)
     header = text[: len(text) - len(body)] if body and text.endswith(body) else ""
     story, fates = explain_story(

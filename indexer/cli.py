@@ -43,6 +43,8 @@ from .timeline import render_text_chart
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+# `wire explain` shows this many characters of a line.
+EXPLAIN_WIDTH = 100
 
 
 def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) -> Callable[..., Any]:
@@ -376,6 +378,31 @@ def terminal_snippet(snippet: str) -> str:
     """Snippet HTML as terminal text, matches in bold (plain when piped)."""
     bolded = MARK_RE.sub(lambda m: click.style(m.group(1), bold=True), snippet)
     return html.unescape(bolded)
+
+
+@cli.command(name="explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@user_errors
+def explain_command(file: Path) -> None:
+    """Show what became of each line of a story file, and the fields read from it.
+
+    Each line is marked header, headline, byline, credit, dateline, body, or
+    dropped with the rule that dropped it.
+
+    Example: wire explain corpus/000_622617eaaf54721c.txt
+    """
+    from .corpus import decode_story_bytes
+    from .wire import explain_text
+
+    story, fates = explain_text(decode_story_bytes(file.read_bytes()), path=file.name)
+    for fate in fates:
+        text = fate.text if len(fate.text) <= EXPLAIN_WIDTH else fate.text[: EXPLAIN_WIDTH - 1] + "…"
+        rule = f"  [{fate.rule}]" if fate.rule and fate.fate != "body" else ""
+        click.echo(f"{fate.fate:<9} {text}{rule}")
+    click.echo("")
+    for key in ("title", "date", "agency", "place", "dateline", "byline", "slug", "url", "source"):
+        value = getattr(story, key)
+        click.echo(f"{key + ':':<10}{value.isoformat() if key == 'date' and value else value or '-'}")
 
 
 @cli.command(name="serve")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import itertools
 import math
@@ -15,8 +16,8 @@ import re
 import threading
 import time
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from whoosh import collectors, highlight, query, scoring
@@ -36,14 +37,17 @@ from .queries import (
     parse_query,
     plan_query,
 )
-from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
+from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
 from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
+from .timeline import build_timeline
 
 # Searches remembered per index version (a repeated or paged query costs nothing).
 RESULT_CACHE_SIZE = 512
 SNIPPET_CHARS = 220
 SNIPPET_FRAGMENTS = 2
+# Hits whose match offsets one export step loads for its snippets (see narrow_highlighting).
+HIGHLIGHT_BATCH = 200
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
@@ -178,13 +182,12 @@ class DeadlineCollector(collectors.FilterCollector):
             child.collect(sub_docnum)
 
 
-def timed_search(s, q, *, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
-    """s.search(q, **kwargs), stopped after half the request's time budget with
-    the best hits found by then: a query of hundreds of common words or prefixes
-    took Whoosh tens of seconds to score, holding a server thread all along."""
-    collector = DeadlineCollector(
-        s.collector(**kwargs), filter, mask, time.monotonic() + MAX_SEARCH_SECONDS / 2
-    )
+def search_until(s, q, *, seconds: float | None, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
+    """s.search(q, **kwargs), stopped after `seconds` (None: never) with the best
+    hits found by then: a query of hundreds of common words or prefixes took
+    Whoosh tens of seconds to score, holding a server thread all along."""
+    deadline = math.inf if seconds is None else time.monotonic() + seconds
+    collector = DeadlineCollector(s.collector(**kwargs), filter, mask, deadline)
     try:
         s.search_with_collector(q, collector)
     except TimeLimit:
@@ -196,6 +199,22 @@ def _close_all(searchers: set) -> None:  # type: ignore[type-arg]
     for s in list(searchers):
         s.close()
     searchers.clear()
+
+
+def narrow_highlighting(hits: list) -> None:  # type: ignore[type-arg]
+    """Make the next snippets read character offsets for these hits only.
+
+    Whoosh's highlighter loads the match offsets of every collected hit at the
+    first snippet and keeps them: for an export of 100,000 hits that is memory
+    growing with the export. Touches Results internals (top_n, _char_cache),
+    safe because whoosh-reloaded is pinned.
+    """
+    by_results: dict[int, tuple] = {}  # type: ignore[type-arg]
+    for hit in hits:
+        by_results.setdefault(id(hit.results), (hit.results, []))[1].append((hit.score, hit.docnum))
+    for results, top_n in by_results.values():
+        results.top_n = top_n
+        results._char_cache = {}
 
 
 def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
@@ -299,21 +318,35 @@ class WhooshSearch:
             notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
+        sizes: dict[str, int] = {}
         return SearchResults(
             request,
             len(allowed),
             hits,
             time.perf_counter() - started,
-            facets=facet_counts(matches, cols, request) if cols and request.facets else {},
+            facets=facet_counts(matches, cols, request, sizes) if cols and request.facets else {},
             suggestion=suggest_query(s, request.query, lambda: self._vocabulary(s))
             if request.spelling
             else None,
             notice=notice,
+            facet_sizes=sizes,
         )
 
-    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
+    def _ranked(
+        self,
+        s,
+        plan: QueryPlan,
+        request: SearchRequest,
+        need: int,
+        allowed,
+        hidden,
+        memo=None,
+        seconds=MAX_SEARCH_SECONDS / 2,
+    ):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
-        ones (some of the words) by score; or all matches by date."""
+        ones (some of the words) by score; or all matches by date. Each search
+        stops after `seconds` (None: exports and evaluation, which must be whole)."""
+        timed_search = functools.partial(search_until, seconds=seconds)
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
             results = [
@@ -330,10 +363,82 @@ class WhooshSearch:
             set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
 
+    # -- timeline and export (views of the whole match set) ---------------------------
+
+    def _plan(self, s, request: SearchRequest) -> QueryPlan | None:  # type: ignore[no-untyped-def]
+        """The query plan of a request as `_search` makes it; every story for "" ."""
+        if not request.query.strip():
+            return QueryPlan(query.Every())
+        q, _ = parse_query(self._qp, request.query)
+        if q is query.NullQuery or q is None:
+            return None
+        q, _ = limit_expansions(q, s.reader())
+        return plan_query(q, request.query)
+
+    def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+        """Document numbers of every match that passes the filters: what `total` counts."""
+        matches = match_set(s, plan.everything, memo) - self._hidden(s)
+        return apply_filters(matches, self._columns(s), request) if request.filtered else matches
+
+    def timeline(self, request: SearchRequest) -> Timeline:
+        """Matches per day from the date column, bucketed by `build_timeline`."""
+        request.validate()
+        s = self.searcher()
+        # paging, sort, facets and spelling do not change the match set
+        same = dataclasses.replace(
+            request, page=1, pagelen=10, sort="relevance", facets=False, spelling=False, facet_limit=None
+        )
+        key = (self._version(s), same)
+        cache = self.__dict__.setdefault("_timelines", OrderedDict())
+        with self._lock:
+            if key in cache:
+                return cache[key]
+        try:
+            plan = self._plan(s, request)
+            allowed = self._allowed(s, request, plan, {}) if plan else set()
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        dates = self._columns(s).date
+        raw = Counter(dates[d] for d in allowed)
+        undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
+        days: Counter[dt.date] = Counter()
+        for value, n in raw.items():
+            if 0 < value < MISSING_DATE:
+                days[long_to_datetime(value).date()] += n
+        timeline = build_timeline(days, undated)
+        with self._lock:
+            cache[key] = timeline
+            while len(cache) > RESULT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return timeline
+
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
+        """Up to `limit` hits in the request's order across all pages; each Hit
+        (stored fields, snippet) is made only when the consumer asks for it."""
+        request.validate()
+        s = self.searcher()
+        try:
+            plan = self._plan(s, request)
+            if plan is None or limit < 1:
+                return
+            memo: dict = {}
+            allowed = self._allowed(s, request, plan, memo) if request.filtered else None
+            ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo, seconds=None)
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        for start in range(0, len(ranked), HIGHLIGHT_BATCH):
+            batch = ranked[start : start + HIGHLIGHT_BATCH]
+            narrow_highlighting(batch)
+            # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
+            ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
+            while batch:
+                yield self._hit(batch.pop(0), highlight=bool(request.query.strip()), body=body)
+
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
         with self._lock:
             self._results.clear()
+            self.__dict__.pop("_timelines", None)
 
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
@@ -343,7 +448,7 @@ class WhooshSearch:
             return []
         q, _ = limit_expansions(q, s.reader())
         plan = plan_query(q, qstring)
-        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s))
+        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s), seconds=None)
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
@@ -382,9 +487,9 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(self, hit, highlight: bool = True, body: bool = False) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
-        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
+        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
         return Hit(
             id=fields["id"],
@@ -397,6 +502,8 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            source=fields.get("source", ""),
+            body=fields.get("body", "") if body else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:

@@ -1,0 +1,223 @@
+"""Syndicated copies: which stories are one wire story carried by several outlets.
+
+Pure: text in, fingerprints, pairs and clusters out; no I/O, no clock, no search
+engine. A story's fingerprint is the set of its word 5-shingles (after the
+typography and case of each site are normalised away), a MinHash signature of
+that set and the signature's LSH band keys. Stories sharing a band key are
+candidates; a candidate pair is a copy when the exact containment of the shingle
+sets is high (a trimmed copy is contained in the full one) and, where both are
+dated, they are at most a few days apart. Copies are joined by union-find; each
+cluster's id is the id of its lead copy. Thresholds are set by `bench/dedup.py`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# --- rules (measured with bench/dedup.py; README "Syndicated copies") ---------------------
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+# 64 bands of 2 rows: a pair with Jaccard 0.2 becomes a candidate with p=0.93, 0.1: 0.48,
+# so trimmed copies (high containment, low Jaccard) are still found; the exact check
+# afterwards rejects the rest.
+BANDS = 64
+ROWS = NUM_PERM // BANDS
+# A pair is a copy when this share of the smaller story's shingles is in the other one.
+MIN_CONTAINMENT = 0.5
+# ... and the two share at least this many shingles: two formula briefs ("Qtly div 25
+# cts vs 25 cts prior. Pay May 4") share most of their ten shingles without being copies.
+MIN_COMMON = 25
+# Dated copies are at most this many days apart (a wire story is carried within days).
+WINDOW_DAYS = 3
+# Typography that differs from site to site, mapped to one form before shingling.
+TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2026": "...",
+    }
+)
+# Words, with apostrophes inside a word dropped ("don't" and "don’t" both become "dont").
+WORD_RE = re.compile(r"\w+(?:'\w+)*")
+
+_MASK64 = np.uint64(2**64 - 1)
+_RNG = np.random.default_rng(20240219)  # fixed: fingerprints must agree between runs
+_PERM_A = _RNG.integers(1, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_PERM_B = _RNG.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
+_SHINGLE_MULT = np.uint64(0x9E3779B97F4A7C15)
+_BAND_MULT = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+# --- text to shingles ---------------------------------------------------------------------
+
+
+def normalise_text(text: str) -> str:
+    """One spelling of a text whatever the site: typography, accents and case folded."""
+    text = text.translate(TYPOGRAPHY)
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.casefold()
+
+
+def text_words(text: str) -> list[str]:
+    """The words of a text as shingles see them."""
+    return [w.replace("'", "") for w in WORD_RE.findall(normalise_text(text))]
+
+
+def shingle_set(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the text's k-word shingles (a short text: one shingle)."""
+    words = text_words(text)
+    if not words:
+        return np.empty(0, dtype=np.uint32)
+    hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    n = max(1, len(words) - k + 1)
+    acc = np.zeros(n, dtype=np.uint64)
+    for i in range(min(k, len(words))):
+        acc = acc * _SHINGLE_MULT + hashes[i : i + n]
+    return np.unique((acc >> np.uint64(32)).astype(np.uint32))
+
+
+def minhash(shingles: np.ndarray) -> np.ndarray:
+    """MinHash signature (NUM_PERM uint64) of a shingle set; all ones when empty."""
+    if shingles.size == 0:
+        return np.full(NUM_PERM, _MASK64, dtype=np.uint64)
+    values = shingles.astype(np.uint64)[:, None] * _PERM_A[None, :] + _PERM_B[None, :]
+    values ^= values >> np.uint64(31)
+    return values.min(axis=0)
+
+
+def band_keys(signature: np.ndarray) -> np.ndarray:
+    """One 32-bit LSH key per band of ROWS signature values."""
+    rows = signature.reshape(BANDS, ROWS)
+    acc = np.zeros(BANDS, dtype=np.uint64)
+    for r in range(ROWS):
+        acc = acc * _BAND_MULT + rows[:, r]
+    return (acc >> np.uint64(32)).astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What clustering needs of one story's text."""
+
+    shingles: np.ndarray  # sorted unique uint32
+    keys: np.ndarray  # BANDS uint32
+
+
+def fingerprint(body: str) -> Fingerprint:
+    """Shingles and LSH band keys of a cleaned story body."""
+    shingles = shingle_set(body)
+    return Fingerprint(shingles, band_keys(minhash(shingles)))
+
+
+# --- deciding copies --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overlap:
+    jaccard: float
+    containment: float  # share of the smaller set found in the larger
+    smaller: int  # shingles of the smaller set
+    common: int  # shingles in both
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> Overlap:
+    """Exact Jaccard and containment of two shingle sets."""
+    if a.size == 0 or b.size == 0:
+        return Overlap(0.0, 0.0, 0, 0)
+    common = np.intersect1d(a, b, assume_unique=True).size
+    smaller = min(a.size, b.size)
+    return Overlap(common / (a.size + b.size - common), common / smaller, smaller, common)
+
+
+def is_copy(o: Overlap) -> bool:
+    """The rule: most of the smaller story is in the other one."""
+    return o.common >= MIN_COMMON and o.containment >= MIN_CONTAINMENT
+
+
+def within_window(day_a: int, day_b: int) -> bool:
+    """Dates as ordinals, 0 for unknown: an unknown date never rules a pair out."""
+    return not day_a or not day_b or abs(day_a - day_b) <= WINDOW_DAYS
+
+
+# --- clusters ------------------------------------------------------------------------------
+
+
+class UnionFind:
+    """Disjoint sets over 0..n-1, grown on demand."""
+
+    def __init__(self, n: int = 0) -> None:
+        self.parent = list(range(n))
+
+    def grow(self, n: int) -> None:
+        self.parent.extend(range(len(self.parent), n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+@dataclass(frozen=True)
+class Member:
+    """What choosing a cluster's lead copy needs of a story."""
+
+    id: str
+    agency: str  # credited agency, "" when the outlet credits none
+    day: int  # date ordinal, 0 when unknown
+    length: int  # characters of the body
+
+
+def lead_key(m: Member) -> tuple[int, int, int, str]:
+    """Sort key of the lead copy: credited to an agency, then earliest, then longest."""
+    return (0 if m.agency else 1, m.day or 10**9, -m.length, m.id)
+
+
+def choose_lead(members: Sequence[Member]) -> Member:
+    return min(members, key=lead_key)
+
+
+def clusters_of(n: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
+    """For each of n items, the smallest item of its cluster (union-find over the pairs)."""
+    uf = UnionFind(n)
+    for i, j in pairs:
+        uf.union(i, j)
+    return [uf.find(i) for i in range(n)]
+
+
+def inferred_agency(member: Member, lead: Member) -> str:
+    """The agency an uncredited copy takes from its credited lead, else ""."""
+    return lead.agency if not member.agency and lead.agency else ""

@@ -26,6 +26,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 from whoosh.util.numeric import byte_to_length
 
+from . import clusterstore
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
 from .search import IndexMissingError, SearchError
 from .story import Story
@@ -108,6 +109,10 @@ def make_schema() -> Schema:
         slug=STORED,
         dateline=STORED,
         byline=STORED,
+        # syndicated copies: the lead copy's id (a column, so results collapse without
+        # reading stories) and the agency an uncredited copy reproduces (filterable)
+        cluster=ID(stored=True, sortable=True),
+        agency_inferred=ID(stored=True),
     )
 
 
@@ -125,7 +130,10 @@ def story_document(story: Story) -> dict[str, object]:
         "slug": story.slug,
         "dateline": story.dateline,
         "byline": story.byline,
+        "cluster": story.cluster or story.id,
     }
+    if story.agency_inferred:
+        doc["agency_inferred"] = story.agency_inferred
     if story.agency:
         doc["agency_facet"] = story.agency
     if story.place:
@@ -166,6 +174,8 @@ def story_from_fields(fields: dict[str, object]) -> Story:
         dateline=str(fields.get("dateline", "")),
         byline=str(fields.get("byline", "")),
         path=str(fields.get("path", "")),
+        cluster=str(fields.get("cluster") or fields["id"]),
+        agency_inferred=str(fields.get("agency_inferred", "")),
     )
 
 
@@ -263,7 +273,9 @@ def build_index(
         tmp = index_dir / f".gen-{stamp}"
         tmp.mkdir(parents=True)
         try:
-            _write_generation(tmp, stories, report, procs, limitmb, on_progress)
+            _write_generation(
+                tmp, clusterstore.label_stream(stories, tmp), report, procs, limitmb, on_progress
+            )
             gen = index_dir / f"gen-{stamp}"
             os.replace(tmp, gen)
             _swap_current(index_dir, gen)
@@ -316,6 +328,7 @@ def _write_generation(
         writer.cancel()
         raise
     writer.commit()
+    clusterstore.tag_state(folder, ix.latest_generation())
     ix.close()
 
 
@@ -331,17 +344,46 @@ def add_to_index(index_dir: Path, stories: Iterable[Story], *, wait: float = 30.
     ix = open_index(index_dir)
     try:
         with ix.writer(timeout=wait, compound=False) as writer:
-            for story in stories:
+            gen, state, stories, relabelled = _place_in_clusters(index_dir, ix, stories)
+            for story in stories + relabelled:
                 writer.update_document(**story_document(story))
             # one lexicon document per add, keyed by its first story, so re-adding replaces it
             lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
             lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
             writer.update_document(**lexicon)
+        clusterstore.save_state(gen, state, ix.latest_generation())
     except LockError:
         raise IndexBusyError(f"{index_dir} is busy: its writer lock is held") from None
     finally:
         ix.close()
     return len(stories)
+
+
+def _place_in_clusters(
+    index_dir: Path, ix: Index, stories: list[Story]
+) -> tuple[Path, clusterstore.ClusterState, list[Story], list[Story]]:
+    """New stories labelled with their clusters, and stored stories to rewrite
+    because their cluster's lead copy changed; with the state to save after commit."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexMissingError(f"no index in {index_dir}")
+    with ix.searcher() as searcher:
+        state = clusterstore.load_state(gen, ix.latest_generation())
+        if state is None:  # missing or stale: rebuilt from the stored stories
+            stored = (story_from_fields(f) for f in searcher.all_stored_fields() if "title" in f)
+            state = clusterstore.state_from_stories(stored)
+
+        def body_of(story_id: str) -> str | None:
+            fields = searcher.document(id=story_id)
+            return str(fields.get("body", "")) if fields else None
+
+        labelled, changed = clusterstore.place_stories(state, stories, body_of)
+        relabelled = []
+        for story_id, label in changed.items():
+            fields = searcher.document(id=story_id)
+            if fields:
+                relabelled.append(story_from_fields(fields).replace(**label.__dict__))
+    return gen, state, labelled, relabelled
 
 
 def indexed_ids(index_dir: Path, ids: Iterable[str]) -> set[str]:

@@ -1,0 +1,195 @@
+"""Clustering beside an index: bulk labelling during a build, the saved LSH state,
+and placing new stories into the clusters an index already has.
+
+Engine-neutral: stories in, stories carrying `cluster` and `agency_inferred` out;
+the engine's writer (index.py for Whoosh) only stores those fields. The state is
+one folder per index generation (`clusters/`), written by rename after the index
+commit and tagged with the index version it describes; a missing or stale state
+is rebuilt from the stored stories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from .clusters import ClusterState, Label, all_labels, cluster_rows, member_of, place_story
+from .story import Story
+from .syndication import BANDS, Fingerprint, UnionFind, fingerprint, shingle_set
+
+STATE_DIR = "clusters"
+SHINGLE_CACHE = 4096  # shingle sets kept in memory while confirming candidate pairs
+
+Item = Story | tuple[str, str]
+
+
+class ShingleSpool:
+    """Shingle sets of many stories in a temporary file, read back by row."""
+
+    def __init__(self, folder: Path) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._offsets: list[int] = [0]
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def append(self, shingles: np.ndarray) -> None:
+        self._file.write(shingles.tobytes())
+        self._offsets.append(self._offsets[-1] + shingles.nbytes)
+
+    def __call__(self, row: int) -> np.ndarray:
+        found = self._cache.get(row)
+        if found is None:
+            start, end = self._offsets[row], self._offsets[row + 1]
+            self._file.seek(start)
+            found = np.frombuffer(self._file.read(end - start), dtype=np.uint32)
+            self._cache[row] = found
+            if len(self._cache) > SHINGLE_CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(row)
+        return found
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def label_stream(items: Iterable[Item], folder: Path) -> Iterator[Item]:
+    """The items of a bulk build again, each story labelled with its cluster.
+
+    All stories are fingerprinted first (spooled to a temporary file, so memory holds
+    only the LSH keys), then clustered; the state is saved in `folder`. A story id
+    seen twice keeps its first story (the build reports the second as a duplicate).
+    """
+    state = ClusterState()
+    with tempfile.TemporaryFile(dir=folder) as spool:
+        count = _fingerprint_all(items, state, spool, folder)
+        labels = dict(zip(state.ids, all_labels(state), strict=True))
+        save_state(folder, state, version=None)
+        spool.seek(0)
+        for _ in range(count):
+            item = pickle.load(spool)
+            if isinstance(item, Story) and item.id in labels:
+                label = labels[item.id]
+                item = item.replace(cluster=label.cluster, agency_inferred=label.agency_inferred)
+            yield item
+
+
+def _fingerprint_all(items: Iterable[Item], state: ClusterState, spool: IO[bytes], folder: Path) -> int:
+    """Spool every item, fingerprint every story into `state`, cluster; returns the items."""
+    shingles = ShingleSpool(folder)
+    try:
+        pickler = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
+        count = 0
+        for item in items:
+            if isinstance(item, Story) and state.row_of(item.id) is None:
+                fp = fingerprint(item.body)
+                shingles.append(fp.shingles)
+                state.append(member_of(item), fp.keys)
+            pickler.dump(item)
+            pickler.clear_memo()
+            count += 1
+        cluster_rows(state, shingles)
+    finally:
+        shingles.close()
+    return count
+
+
+# --- the saved state ------------------------------------------------------------------------
+
+
+def save_state(gen: Path, state: ClusterState, version: object) -> None:
+    """Write the state into gen/clusters/ by one rename (readers never see half)."""
+    tmp = Path(tempfile.mkdtemp(prefix=".clusters-", dir=gen))
+    np.save(tmp / "keys.npy", state.used_keys())
+    np.save(tmp / "roots.npy", np.asarray(state.roots(), dtype=np.int32))
+    meta = {"version": version, "ids": state.ids, "agencies": state.agencies, "days": state.days}
+    meta["lengths"] = state.lengths
+    (tmp / "rows.json").write_text(json.dumps(meta))
+    target = gen / STATE_DIR
+    old = gen / ".clusters-old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def tag_state(gen: Path, version: object) -> None:
+    """Mark a freshly built state as describing index `version`."""
+    rows = gen / STATE_DIR / "rows.json"
+    if rows.exists():
+        meta = json.loads(rows.read_text())
+        meta["version"] = version
+        rows.write_text(json.dumps(meta))
+
+
+def load_state(gen: Path, version: object) -> ClusterState | None:
+    """The saved state when it describes index `version` (None: build it again)."""
+    folder = gen / STATE_DIR
+    try:
+        meta = json.loads((folder / "rows.json").read_text())
+        keys = np.load(folder / "keys.npy")
+        roots = np.load(folder / "roots.npy")
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != version or keys.shape[1:] != (BANDS,):
+        return None
+    state = ClusterState(meta["ids"], meta["agencies"], meta["days"], meta["lengths"], keys)
+    state._filled = len(meta["ids"])
+    state.uf = UnionFind()
+    state.uf.parent = roots.tolist()
+    return state
+
+
+def state_from_stories(stories: Iterable[Story]) -> ClusterState:
+    """A state rebuilt from stored stories, keeping the clusters they are labelled with."""
+    state = ClusterState()
+    by_cluster: dict[str, int] = {}
+    for story in stories:
+        row = state.append(member_of(story), fingerprint(story.body).keys)
+        first = by_cluster.setdefault(story.cluster or story.id, row)
+        state.uf.union(first, row)
+    return state
+
+
+# --- incremental ------------------------------------------------------------------------------
+
+
+def place_stories(
+    state: ClusterState, stories: list[Story], body_of: Callable[[str], str | None]
+) -> tuple[list[Story], dict[str, Label]]:
+    """New stories labelled and placed in the state, plus the new labels of stored
+    stories whose cluster or inferred agency changed (their lead copy changed)."""
+    fresh: dict[int, np.ndarray] = {}
+
+    def shingles_of(row: int) -> np.ndarray:
+        if row not in fresh:
+            fresh[row] = shingle_set(body_of(state.ids[row]) or "")
+        return fresh[row]
+
+    fps: list[Fingerprint] = [fingerprint(story.body) for story in stories]
+    touched = {
+        r
+        for story, fp in zip(stories, fps, strict=True)
+        for r in state.candidates(fp.keys, member_of(story).day)
+    }
+    before = state.labels(touched) if touched else {}
+    rows = []
+    for story, fp in zip(stories, fps, strict=True):
+        row = place_story(state, member_of(story), fp, shingles_of)
+        fresh[row] = fp.shingles
+        rows.append(row)
+    after = state.labels(rows)
+    new_ids = {s.id for s in stories}
+    labelled = [
+        s.replace(cluster=after[s.id].cluster, agency_inferred=after[s.id].agency_inferred) for s in stories
+    ]
+    changed = {sid: label for sid, label in after.items() if sid not in new_ids and before.get(sid) != label}
+    return labelled, changed

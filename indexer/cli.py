@@ -24,7 +24,7 @@ from .ingest import (
     read_pages,
     reindex,
 )
-from .search import SearchError, SearchRequest
+from .search import Hit, SearchError, SearchRequest
 from .story import BadStoryError
 
 DEFAULT_CORPUS = "corpus"
@@ -163,9 +163,12 @@ def _print_add_report(report: AddReport, verb: str) -> None:
     "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--all-copies", is_flag=True, help="Show every outlet's copy, not one result per story.")
 @index_option
 @user_errors
-def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool, index_dir: Path) -> None:
+def search_command(
+    query: tuple[str, ...], limit: int, sort: str, as_json: bool, all_copies: bool, index_dir: Path
+) -> None:
     """Search the index: words, "phrases", AND/OR/NOT, title:, agency:, place:,
     date:2024-02, date:[2024-01-01 TO 2024-03-31], prefix*.
 
@@ -175,7 +178,8 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
 
     backend = WhooshSearch(index_dir)
     try:
-        results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+        request = SearchRequest(" ".join(query), pagelen=limit, sort=sort, collapse=not all_copies)
+        results = backend.search(request)
     finally:
         backend.close()
     if as_json:
@@ -184,12 +188,21 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
     if results.notice:
         click.echo(results.notice, err=True)
     matches = "1 story matches" if results.total == 1 else f"{results.total:,} stories match"
+    if results.copies is not None and results.copies != results.total:
+        matches += f" ({results.copies:,} copies)"
     click.echo(f"{matches} ({results.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(results.hits, 1):
         meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "", hit.agency, hit.place) if x)
         click.echo(f"\n{n}. " + click.style(hit.title, bold=True) + (f"  [{meta}]" if meta else ""))
         click.echo(f"   {terminal_snippet(hit.snippet)}")
+        if hit.copies > 1:
+            click.echo(f"   {carried_by(hit)}")
         click.echo(click.style(f"   {hit.path}", dim=True))
+
+
+def carried_by(hit: Hit) -> str:
+    """'carried by 3 outlets: Dawn, The Hindu, PTI'."""
+    return f"carried by {hit.copies} outlets: {', '.join(hit.outlets)}"
 
 
 def terminal_snippet(snippet: str) -> str:

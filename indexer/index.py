@@ -112,7 +112,8 @@ def make_schema() -> Schema:
         # syndicated copies: the lead copy's id (a column, so results collapse without
         # reading stories) and the agency an uncredited copy reproduces (filterable)
         cluster=ID(stored=True, sortable=True),
-        agency_inferred=ID(stored=True),
+        cluster_lead=ID(sortable=True),
+        agency_inferred=TEXT(analyzer=keyword_analyzer(), stored=True),
     )
 
 
@@ -132,6 +133,8 @@ def story_document(story: Story) -> dict[str, object]:
         "byline": story.byline,
         "cluster": story.cluster or story.id,
     }
+    if doc["cluster"] == story.id:
+        doc["cluster_lead"] = "1"
     if story.agency_inferred:
         doc["agency_inferred"] = story.agency_inferred
     if story.agency:

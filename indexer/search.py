@@ -41,6 +41,7 @@ class SearchRequest:
     date_to: dt.date | None = None
     facets: bool = False
     spelling: bool = False
+    collapse: bool = True  # one hit per syndicated story (its lead copy)
 
     def validate(self) -> None:
         """Raise SearchError when the request is out of bounds."""
@@ -74,6 +75,10 @@ class Hit:
     score: float
     snippet: str
     byline: str = ""
+    cluster: str = ""  # the lead copy's id
+    copies: int = 1  # stories in its cluster
+    outlets: tuple[str, ...] = ()  # sources carrying it, the lead copy's first
+    agency_inferred: str = ""  # the agency of the wire story this uncredited copy is
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `wire search --json` results."""
@@ -88,6 +93,10 @@ class Hit:
             "byline": self.byline,
             "score": round(self.score, 4),
             "snippet": self.snippet,
+            "cluster": self.cluster or self.id,
+            "copies": self.copies,
+            "outlets": list(self.outlets),
+            "agency_inferred": self.agency_inferred,
         }
 
 
@@ -108,6 +117,7 @@ class SearchResults:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     suggestion: str | None = None  # "Did you mean" query string
     notice: str | None = None  # e.g. "query read as plain words"
+    copies: int | None = None  # matching stories counting every copy (None: as total)
 
     @property
     def pages(self) -> int:
@@ -118,6 +128,7 @@ class SearchResults:
         return {
             "query": self.request.query,
             "total": self.total,
+            "copies": self.total if self.copies is None else self.copies,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -138,6 +149,8 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchResults: ...
 
     def get_story(self, story_id: str) -> Story | None: ...
+
+    def story_copies(self, story_id: str) -> list[Story]: ...
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]: ...
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from whoosh import highlight, query, scoring
 from whoosh.util.times import long_to_datetime
 
+from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
 from .queries import (
@@ -166,6 +167,7 @@ class WhooshSearch:
         self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
         self._cols: tuple | None = None  # (version, Columns)
         self._lexicon_docs: tuple | None = None  # (version, docnums)
+        self._clusters: tuple | None = None  # (version, ClusterColumn)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
@@ -243,10 +245,16 @@ class WhooshSearch:
         matches = match_set(s, plan.everything, memo) - hidden
         cols = self._columns(s) if (request.filtered or request.facets) else None
         allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
+        clusters = self._cluster_column(s)
+        copies = len(allowed)
+        narrowed = request.filtered
+        if request.collapse:  # one story per cluster: totals and facets count stories
+            allowed, matches = collapse_docs(allowed, clusters), collapse_docs(matches, clusters)
+            narrowed = narrowed or len(allowed) < copies
         need = request.page * request.pagelen
-        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
+        ranked = self._ranked(s, plan, request, need, allowed if narrowed else None, hidden, memo)
         start = (request.page - 1) * request.pagelen
-        hits = [self._hit(hit) for hit in ranked[start:need]]
+        hits = [self._with_outlets(s, self._hit(hit, clusters)) for hit in ranked[start:need]]
         return SearchResults(
             request,
             len(allowed),
@@ -255,6 +263,7 @@ class WhooshSearch:
             facets=facet_counts(matches, cols, request) if cols and request.facets else {},
             suggestion=suggest_query(s, request.query) if request.spelling else None,
             notice=notice,
+            copies=copies,
         )
 
     def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
@@ -315,7 +324,40 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
+    def _cluster_column(self, s) -> ClusterColumn:  # type: ignore[no-untyped-def]
+        version = self._version(s)
+        with self._lock:
+            if self._clusters is not None and self._clusters[0] == version:
+                return self._clusters[1]
+        col = ClusterColumn.read(s.reader())
+        with self._lock:
+            self._clusters = (version, col)
+        return col
+
+    def _cluster_docs(self, s, cluster: str) -> list[int]:  # type: ignore[no-untyped-def]
+        return sorted(s.docs_for_query(query.Term("cluster", cluster))) if "cluster" in s.schema else []
+
+    def _with_outlets(self, s, hit: Hit) -> Hit:  # type: ignore[no-untyped-def]
+        """The hit with the sources of its cluster's copies, the lead copy's first."""
+        if hit.copies < 2:
+            return hit
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, hit.cluster)]
+        members.sort(key=lambda m: (m.id != hit.cluster, m.date or dt.date.max, m.id))
+        outlets = tuple(dict.fromkeys(m.source or m.agency or m.id for m in members))
+        return dataclasses.replace(hit, outlets=outlets)
+
+    def story_copies(self, story_id: str) -> list[Story]:
+        """Every story of this story's cluster, the lead copy first, then by date."""
+        s = self.searcher()
+        fields = s.document(id=story_id)
+        if not fields or story_id.startswith(LEXICON_ID_PREFIX):
+            return []
+        cluster = fields.get("cluster") or story_id
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, cluster)]
+        members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
+        return members or [story_from_fields(fields)]
+
+    def _hit(self, hit, clusters: ClusterColumn | None = None) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
         snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
         when = fields.get("date")
@@ -330,6 +372,9 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            cluster=fields.get("cluster") or fields["id"],
+            copies=clusters.copies(hit.docnum) if clusters else 1,
+            agency_inferred=fields.get("agency_inferred", ""),
         )
 
     def get_story(self, story_id: str) -> Story | None:

@@ -106,8 +106,11 @@ def test_acceptance_indus_x_finds_the_example(backend):
     assert hit.date.isoformat() == "2024-02-19"
     assert (hit.agency, hit.place) == ("PTI", "New Delhi")
     assert "<mark>INDUS-X</mark>" in hit.snippet
-    assert set(hit.to_dict()) == {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"}
-    assert set(results.to_dict()) == {"query", "total", "results"}
+    assert set(hit.to_dict()) == {
+        *("id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"),
+        *("cluster", "copies", "outlets", "agency_inferred"),
+    }
+    assert set(results.to_dict()) == {"query", "total", "copies", "results"}
 
 
 def test_path_is_relative_to_corpus_root(backend):

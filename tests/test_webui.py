@@ -554,6 +554,7 @@ def test_api_search_matches_cli_json(client, index_dir, q):
     assert set(data) == {
         "query",
         "total",
+        "copies",
         "results",
         "facets",
         "page",
@@ -577,7 +578,18 @@ def test_api_search_paging_facets_and_filters(client):
     assert set(data["facets"]) == {"agency", "place", "year"}
     assert isinstance(data["took_ms"], float)
     first = data["results"][0]
-    assert set(first) == {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"}
+    assert set(first) == {
+        "id",
+        "path",
+        "title",
+        "date",
+        "agency",
+        "place",
+        "url",
+        "byline",
+        "score",
+        "snippet",
+    } | {*("cluster", "copies", "outlets", "agency_inferred")}
 
 
 def test_api_spelling_suggestion(client):

@@ -25,8 +25,8 @@ class ClusterColumn:
     def read(cls, reader) -> ClusterColumn:  # type: ignore[no-untyped-def]
         if "cluster" not in reader.schema or "cluster_lead" not in reader.schema:
             return cls([], Counter(), [])  # an index built before clustering
-        cluster = list(reader.column_reader("cluster"))
-        lead = [bool(v) for v in reader.column_reader("cluster_lead")]
+        cluster = read_column(reader, "cluster", "")
+        lead = [bool(v) for v in read_column(reader, "cluster_lead", "")]
         size = Counter(c for c in cluster if c)
         return cls(cluster, size, lead)
 
@@ -35,6 +35,21 @@ class ClusterColumn:
         if docnum >= len(self.cluster) or not self.cluster[docnum]:
             return 1
         return self.size[self.cluster[docnum]]
+
+
+def read_column(reader, fieldname: str, default: object, translate: bool = True) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """A column's value for every document, segment by segment.
+
+    Whoosh's multi-segment column reader leaves out segments that lack the column
+    (an added batch with no lead copy in it), shifting every later document.
+    """
+    values: list = []  # type: ignore[type-arg]
+    for sub, _offset in reader.leaf_readers():
+        if sub.has_column(fieldname):
+            values.extend(sub.column_reader(fieldname, translate=translate))
+        else:
+            values.extend([default] * sub.doc_count_all())
+    return values
 
 
 def collapse_docs(docs: Iterable[int], col: ClusterColumn) -> set[int]:

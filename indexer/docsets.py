@@ -21,6 +21,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
+from .collapse import read_column
 from .index import MISSING_DATE
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
@@ -40,11 +41,12 @@ class Columns:
 
     @classmethod
     def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
+        # per segment: Whoosh's multi-segment reader skips segments without the column
         return cls(
-            agency=list(reader.column_reader("agency_facet")),
-            place=list(reader.column_reader("place_facet")),
-            year=list(reader.column_reader("year")),
-            date=list(reader.column_reader("date", translate=False)),
+            agency=read_column(reader, "agency_facet", ""),
+            place=read_column(reader, "place_facet", ""),
+            year=read_column(reader, "year", ""),
+            date=read_column(reader, "date", MISSING_DATE, translate=False),
         )
 
 

@@ -4,16 +4,24 @@ in memory and in a real index (bulk build, then stories added into its clusters)
 from __future__ import annotations
 
 import datetime as dt
+import html
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
 
 from indexer import clusterstore
+from indexer.cli import cli
 from indexer.clusters import cluster_stories
 from indexer.index import add_to_index, build_index, current_generation, open_index
+from indexer.ingest import add_pages
+from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import Story
 from indexer.syndication import is_copy, normalise_text, overlap, shingle_set
+from webui import create_app
+from webui.backend import close_backend
 
 DAY = dt.date(2024, 2, 19)
 WIRE = [
@@ -153,3 +161,103 @@ def test_missing_state_is_rebuilt_from_the_index(tmp_path):
         f.unlink()
     add_to_index(tmp_path, [by_id["dawn"]])
     assert stored(tmp_path, "dawn").cluster == "wire"
+
+
+# --- acceptance: the sample corpus plus two outlets' pages of its story ----------------------
+
+SEED_ID = "000_622617eaaf54721c"
+
+
+def seed_paragraphs() -> list[str]:
+    text = (Path(__file__).resolve().parents[1] / "corpus" / f"{SEED_ID}.txt").read_text(encoding="utf-8")
+    paras = [p.strip() for p in text.split("\n\n") if p.strip() and p.strip() != "Advertisment"]
+    first = paras[0].split("(PTI)", 1)[1].strip()  # the body after the scraped date and dateline
+    return [first, *paras[1:-1]]  # the last paragraph carries the agency slug
+
+
+def outlet_page(site: str, url: str, headline: str, paras: list[str]) -> bytes:
+    """A news site's page: navigation, share buttons and a footer around the article."""
+    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paras)
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{headline} | {site}</title>
+<meta property="og:site_name" content="{site}"><meta property="og:title" content="{headline}">
+<meta property="article:published_time" content="2024-02-20T09:30:00+05:30">
+<link rel="canonical" href="{url}">
+</head><body><nav><a href="/">Home</a> <a href="/india">India</a> <a href="/world">World</a></nav>
+<article><h1>{headline}</h1><div class="share">Share on WhatsApp · Share on X</div>
+{body}</article><footer>© 2024 {site}. All rights reserved. <a href="/privacy">Privacy</a></footer>
+</body></html>""".encode()
+
+
+@pytest.fixture
+def client_for():
+    apps = []
+
+    def make(index_dir: Path):  # type: ignore[no-untyped-def]
+        app = create_app({"TESTING": True, "INDEX": str(index_dir)})
+        apps.append(app)
+        return app.test_client()
+
+    yield make
+    for app in apps:
+        close_backend(app)
+
+
+def test_two_outlets_copies_give_one_result_carried_by_three(make_index, client_for):
+    corpus_dir, index_dir = make_index()
+    paras = seed_paragraphs()
+    curly = [p.replace(" '", " \u2018").replace("' ", "\u2019 ").replace('"', "\u201d") for p in paras[:6]]
+    dawn = outlet_page("Dawn", "https://www.dawn.com/news/indus-x", "US, India open defence summit", curly)
+    local = "Officials in Bengaluru said several start-ups from the city had been invited to the summit."
+    tribune_paras = [paras[0], local, *paras[1:-1], "(With inputs from PTI)"]
+    tribune = outlet_page(
+        "The Tribune",
+        "https://www.tribuneindia.com/news/indus-x",
+        "INDUS-X summit to begin in Delhi",
+        tribune_paras,
+    )
+    report = add_pages(corpus_dir, index_dir, [("dawn.html", dawn), ("tribune.html", tribune)])
+    assert len(report.added) == 2, report.skipped
+
+    backend = WhooshSearch(index_dir)
+    try:
+        results = backend.search(SearchRequest('"INDUS-X summit"'))
+        assert results.total == 1 and results.copies == 3
+        (hit,) = results.hits
+        assert hit.id == SEED_ID and hit.cluster == SEED_ID and hit.copies == 3
+        assert set(hit.outlets) >= {"Dawn", "The Tribune"}
+        every = backend.search(SearchRequest('"INDUS-X summit"', collapse=False))
+        assert every.total == 3 and {h.cluster for h in every.hits} == {SEED_ID}
+        dawn_copy = next(h for h in every.hits if h.agency == "" and h.id != SEED_ID)
+        assert dawn_copy.agency_inferred == "PTI"
+    finally:
+        backend.close()
+
+    client = client_for(index_dir)
+    page = BeautifulSoup(client.get(f"/story/{SEED_ID}").get_data(as_text=True), "html.parser")
+    copies = page.select(".copy-list li")
+    assert len(copies) == 3
+    changes = {
+        li.select_one("a, strong").get_text(): li.select_one(".copy-change").get_text() for li in copies
+    }
+    assert "lead copy" in changes.pop(next(k for k in changes if "lead copy" in changes[k]))
+    assert any("cut" in c and "headline changed" in c for c in changes.values())  # Dawn trimmed it
+    assert any("added" in c for c in changes.values())  # The Tribune's own paragraph
+    copy_page = client.get(f"/story/{dawn_copy.id}").get_data(as_text=True)
+    assert "What this copy changed" in copy_page and "PTI (not credited by this outlet)" in copy_page
+    data = client.get(f"/api/story/{SEED_ID}").get_json()
+    assert data["cluster"] == SEED_ID
+    assert [c["id"] for c in data["copies"]][0] == SEED_ID and len(data["copies"]) == 3
+    assert set(data["copies"][0]) == {"id", "source", "date", "url", "title"}
+
+    out = CliRunner().invoke(cli, ["search", "--index", str(index_dir), '"INDUS-X summit"'])
+    assert out.exit_code == 0 and "1 story matches (3 copies)" in out.output
+    assert "carried by 3 outlets: " in out.output and "Dawn" in out.output
+    out = CliRunner().invoke(cli, ["search", "--index", str(index_dir), "--all-copies", '"INDUS-X summit"'])
+    assert "3 stories match" in out.output
+    api = client.get("/api/search", query_string={"q": '"INDUS-X summit"', "collapse": "false"}).get_json()
+    assert api["total"] == 3 and {r["copies"] for r in api["results"]} == {3}
+    assert client.get("/api/search", query_string={"q": "summit", "collapse": "maybe"}).status_code == 400
+    # the outlets' copies credit no agency (a closing "(With inputs from PTI)" is not read as one)
+    args = {"q": "agency_inferred:pti summit", "collapse": "false"}
+    inferred = client.get("/api/search", query_string=args).get_json()
+    assert {r["id"] for r in inferred["results"]} == {h.id for h in every.hits} - {SEED_ID}

@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         clusterstore.tag_state(folder, 1)
         multi = sum(1 for n in clusters.values() if n > 1)
         print(
-            f"{len(stories):,} stories: bulk clustering {seconds:.1f} s ({1e6 * seconds / len(stories):.0f} us a "
-            f"story), peak RSS {peak:.0f} MB with the corpus in memory ({peak - before:.0f} MB above it); "
+            f"{len(stories):,} stories: bulk clustering {seconds:.1f} s "
+            f"({1e6 * seconds / len(stories):.0f} us a story), peak RSS {peak:.0f} MB with the corpus "
+            f"in memory ({peak - before:.0f} MB above it); "
             f"{multi:,} clusters of 2 or more"
         )
         story = stories[len(stories) // 2]

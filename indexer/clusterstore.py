@@ -22,12 +22,23 @@ from typing import IO
 
 import numpy as np
 
-from .clusters import ClusterState, Label, all_labels, cluster_rows, member_of, place_story
+from .clusters import (
+    ClusterState,
+    Label,
+    all_labels,
+    candidate_pairs,
+    cluster_rows,
+    member_of,
+    place_story,
+)
 from .story import Story
-from .syndication import BANDS, Fingerprint, UnionFind, fingerprint, shingle_set
+from .syndication import BANDS, Fingerprint, UnionFind, fingerprint, is_copy, overlap, shingle_set
 
 STATE_DIR = "clusters"
 SHINGLE_CACHE = 4096  # shingle sets kept in memory while confirming candidate pairs
+# Above this many new stories, an add finds candidates by sorting (O(n log n)) rather
+# than comparing each new story with every row (O(n) each).
+SMALL_BATCH = 64
 
 Item = Story | tuple[str, str]
 
@@ -175,6 +186,8 @@ def place_stories(
         return fresh[row]
 
     fps: list[Fingerprint] = [fingerprint(story.body) for story in stories]
+    if len(stories) > SMALL_BATCH:
+        return _place_many(state, stories, fps, shingles_of, fresh)
     touched = {
         r
         for story, fp in zip(stories, fps, strict=True)
@@ -191,5 +204,47 @@ def place_stories(
     labelled = [
         s.replace(cluster=after[s.id].cluster, agency_inferred=after[s.id].agency_inferred) for s in stories
     ]
+    changed = {sid: label for sid, label in after.items() if sid not in new_ids and before.get(sid) != label}
+    return labelled, changed
+
+
+def _place_many(
+    state: ClusterState,
+    stories: list[Story],
+    fps: list[Fingerprint],
+    shingles_of: Callable[[int], np.ndarray],
+    fresh: dict[int, np.ndarray],
+) -> tuple[list[Story], dict[str, Label]]:
+    """A big batch (an import): candidates by sorting band keys once, as a reindex
+    finds them, instead of comparing each new story with every row."""
+    rows = []
+    for story, fp in zip(stories, fps, strict=True):
+        member, row = member_of(story), state.row_of(story.id)
+        if row is None:
+            row = state.append(member, fp.keys)
+        else:
+            state.keys[row] = fp.keys
+            state.agencies[row], state.days[row], state.lengths[row] = (
+                member.agency,
+                member.day,
+                member.length,
+            )
+        fresh[row] = fp.shingles
+        rows.append(row)
+    new_rows = set(rows)
+    pairs = [
+        (i, j)
+        for i, j in candidate_pairs(state.used_keys(), state.days)
+        if (i in new_rows or j in new_rows) and is_copy(overlap(shingles_of(i), shingles_of(j)))
+    ]
+    old_rows = {r for pair in pairs for r in pair} - new_rows
+    before = state.labels(old_rows) if old_rows else {}
+    for i, j in pairs:
+        state.uf.union(i, j)
+    after = state.labels(new_rows | old_rows)
+    labelled = [
+        s.replace(cluster=after[s.id].cluster, agency_inferred=after[s.id].agency_inferred) for s in stories
+    ]
+    new_ids = {s.id for s in stories}
     changed = {sid: label for sid, label in after.items() if sid not in new_ids and before.get(sid) != label}
     return labelled, changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import random
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,17 @@ def test_two_outlets_copies_give_one_result_carried_by_three(make_index, client_
     args = {"q": "agency_inferred:pti summit", "collapse": "false"}
     inferred = client.get("/api/search", query_string=args).get_json()
     assert {r["id"] for r in inferred["results"]} == {h.id for h in every.hits} - {SEED_ID}
+
+
+def test_a_big_batch_is_placed_like_a_small_one(tmp_path):
+    """An import adds many stories at once (the sorting path): same clusters as one by one."""
+    by_id = {s.id: s for s in CORPUS}
+    build_index(tmp_path, iter([by_id["dawn"], by_id["staff"]]))
+    rng = random.Random(5)
+    words = sorted(set(" ".join(WIRE + OTHER + UNRELATED).lower().split()))
+    filler = [
+        story(f"filler-{i}", [" ".join(rng.choices(words, k=60))]) for i in range(clusterstore.SMALL_BATCH)
+    ]
+    add_to_index(tmp_path, [*filler, by_id["hindu"], by_id["rain"]])
+    assert {stored(tmp_path, i).cluster for i in ("dawn", "hindu")} == {"hindu"}
+    assert stored(tmp_path, "staff").cluster == "staff" and stored(tmp_path, "filler-3").cluster == "filler-3"

@@ -16,6 +16,7 @@ import numpy as np
 from .story import Story
 from .syndication import (
     BANDS,
+    WINDOW_DAYS,
     Fingerprint,
     Member,
     UnionFind,
@@ -93,26 +94,29 @@ class ClusterState:
         return [int(r) for r in rows if within_window(self.days[r], day)]
 
     def roots(self) -> list[int]:
-        return [self.uf.find(i) for i in range(len(self.ids))]
-
-    def members_of(self, root: int) -> list[int]:
-        return [i for i in range(len(self.ids)) if self.uf.find(i) == root]
+        return root_array(self.uf.parent).tolist()
 
     def labels(self, rows: Iterable[int]) -> dict[str, Label]:
-        """Cluster id and inferred agency of each row's story, by id."""
-        by_root: dict[int, list[int]] = {}
-        for r in rows:
-            by_root.setdefault(self.uf.find(r), [])
-        for i in range(len(self.ids)) if by_root else ():
-            root = self.uf.find(i)
-            if root in by_root:
-                by_root[root].append(i)
+        """Cluster id and inferred agency of every story in the clusters of `rows`, by id."""
+        roots = root_array(self.uf.parent)
+        wanted = np.unique(roots[np.fromiter(rows, dtype=np.int64)])
         out = {}
-        for members in by_root.values():
+        for root in wanted.tolist():
+            members = np.flatnonzero(roots == root).tolist()
             lead = choose_lead([self.member(i) for i in members])
             for i in members:
                 out[self.ids[i]] = Label(lead.id, inferred_agency(self.member(i), lead))
         return out
+
+
+def root_array(parent: list[int]) -> np.ndarray:
+    """Every item's root at once, by pointer jumping (union-find parents only point down)."""
+    roots = np.asarray(parent, dtype=np.int64)
+    while True:
+        jumped = roots[roots]
+        if np.array_equal(jumped, roots):
+            return roots
+        roots = jumped
 
 
 def all_labels(state: ClusterState) -> list[Label]:
@@ -139,19 +143,22 @@ def candidate_pairs(keys: np.ndarray, days: list[int]) -> Iterator[tuple[int, in
     seen: set[int] = set()
     day_arr = np.asarray(days, dtype=np.int64)
     for band in range(keys.shape[1]):
-        column = keys[:, band]
-        order = np.argsort(column, kind="stable")
-        ordered = column[order]
-        same = np.nonzero(ordered[1:] == ordered[:-1])[0]
-        if same.size == 0:
-            continue
-        # runs of equal keys: starts where the previous position was not equal
-        starts = same[np.concatenate(([True], same[1:] != same[:-1] + 1))]
-        for start in starts:
-            end = start + 1
-            while end < len(ordered) and ordered[end] == ordered[start]:
-                end += 1
-            run = order[start:end]
+        order = np.argsort(keys[:, band], kind="stable")
+        ordered = keys[order, band]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        lengths = np.diff(np.concatenate((starts, [len(ordered)])))
+        # runs of two, the common case, in one go
+        two = starts[lengths == 2]
+        a, b = order[two], order[two + 1]
+        da, db = day_arr[a], day_arr[b]
+        near = (da == 0) | (db == 0) | (np.abs(da - db) <= WINDOW_DAYS)
+        for i, j in zip(np.minimum(a, b)[near].tolist(), np.maximum(a, b)[near].tolist(), strict=True):
+            key = i << 32 | j
+            if key not in seen:
+                seen.add(key)
+                yield i, j
+        for start, length in zip(starts[lengths > 2].tolist(), lengths[lengths > 2].tolist(), strict=True):
+            run = order[start : start + length]
             run = run[np.argsort(day_arr[run], kind="stable")]
             yield from _run_pairs(run.tolist(), days, seen)
 

@@ -346,15 +346,23 @@ def add_to_index(index_dir: Path, stories: Iterable[Story], *, wait: float = 30.
         return 0
     ix = open_index(index_dir)
     try:
+        # an index built before clustering has no cluster fields: add without them
+        # (it collapses nothing until `wire reindex`)
+        clustered = "cluster" in ix.schema
         with ix.writer(timeout=wait, compound=False) as writer:
-            gen, state, stories, relabelled = _place_in_clusters(index_dir, ix, stories)
+            if clustered:
+                gen, state, stories, relabelled = _place_in_clusters(index_dir, ix, stories)
+            else:
+                relabelled = []
             for story in stories + relabelled:
-                writer.update_document(**story_document(story))
+                doc = story_document(story)
+                writer.update_document(**{k: v for k, v in doc.items() if k in ix.schema})
             # one lexicon document per add, keyed by its first story, so re-adding replaces it
             lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
             lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
             writer.update_document(**lexicon)
-        clusterstore.save_state(gen, state, ix.latest_generation())
+        if clustered:
+            clusterstore.save_state(gen, state, ix.latest_generation())
     except LockError:
         raise IndexBusyError(f"{index_dir} is busy: its writer lock is held") from None
     finally:

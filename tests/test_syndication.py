@@ -276,3 +276,24 @@ def test_a_big_batch_is_placed_like_a_small_one(tmp_path):
     add_to_index(tmp_path, [*filler, by_id["hindu"], by_id["rain"]])
     assert {stored(tmp_path, i).cluster for i in ("dawn", "hindu")} == {"hindu"}
     assert stored(tmp_path, "staff").cluster == "staff" and stored(tmp_path, "filler-3").cluster == "filler-3"
+
+
+def test_results_page_shows_one_hit_carried_by_three(make_index, client_for):
+    corpus_dir, index_dir = make_index()
+    paras = seed_paragraphs()
+    pages = [
+        ("a.html", outlet_page("Dawn", "https://dawn.example/a", "US, India open summit", paras[:5])),
+        ("b.html", outlet_page("The Tribune", "https://tribune.example/b", "INDUS-X begins", paras[1:])),
+    ]
+    add_pages(corpus_dir, index_dir, pages)
+    client = client_for(index_dir)
+    page = BeautifulSoup(client.get("/search", query_string={"q": '"INDUS-X summit"'}).data, "html.parser")
+    hits = page.select(".hit")
+    assert len(hits) == 1
+    assert "carried by 3 outlets" in hits[0].select_one(".hit-copies").get_text()
+    summary = page.select_one(".results-summary").get_text(" ", strip=True)
+    assert "1 story matches" in summary and "3 copies" in summary
+    every = BeautifulSoup(
+        client.get("/search", query_string={"q": '"INDUS-X summit"', "collapse": "false"}).data, "html.parser"
+    )
+    assert len(every.select(".hit")) == 3

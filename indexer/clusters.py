@@ -55,6 +55,8 @@ class ClusterState:
     uf: UnionFind = field(default_factory=UnionFind)
     _rows: dict[str, int] | None = None
     _filled: int = 0  # rows of `keys` in use (the array grows by doubling)
+    saved_rows: int = 0  # rows already in the saved state (later ones are new)
+    rewritten: bool = False  # a saved row changed: the next save writes every row
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,6 +86,12 @@ class ClusterState:
         if self._rows is not None:
             self._rows[member.id] = row
         return row
+
+    def update_row(self, row: int, member: Member, keys: np.ndarray) -> None:
+        """New text for a story already in the state (the same id added again)."""
+        self.keys[row] = keys
+        self.agencies[row], self.days[row], self.lengths[row] = member.agency, member.day, member.length
+        self.rewritten = self.rewritten or row < self.saved_rows
 
     def used_keys(self) -> np.ndarray:
         return self.keys[: self._filled]
@@ -200,8 +208,7 @@ def place_story(state: ClusterState, member: Member, fp: Fingerprint, shingles_o
     if row is None:
         row = state.append(member, fp.keys)
     else:  # the same story again (re-added): new text, same row
-        state.keys[row] = fp.keys
-        state.agencies[row], state.days[row], state.lengths[row] = member.agency, member.day, member.length
+        state.update_row(row, member, fp.keys)
     for r in copies:
         state.uf.union(row, r)
     return row

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import shutil
 import tempfile
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -30,15 +30,19 @@ from .clusters import (
     cluster_rows,
     member_of,
     place_story,
+    root_array,
 )
 from .story import Story
-from .syndication import BANDS, Fingerprint, UnionFind, fingerprint, is_copy, overlap, shingle_set
+from .syndication import BANDS, Fingerprint, fingerprint, is_copy, overlap, shingle_set
 
 STATE_DIR = "clusters"
 SHINGLE_CACHE = 4096  # shingle sets kept in memory while confirming candidate pairs
 # Above this many new stories, an add finds candidates by sorting (O(n log n)) rather
 # than comparing each new story with every row (O(n) each).
 SMALL_BATCH = 64
+META_FILE = "meta.json"
+# Chunks of saved rows (one per add) before a save compacts them into one.
+MAX_CHUNKS = 32
 
 Item = Story | tuple[str, str]
 
@@ -117,44 +121,80 @@ def _fingerprint_all(items: Iterable[Item], state: ClusterState, spool: IO[bytes
 
 
 def save_state(gen: Path, state: ClusterState, version: object) -> None:
-    """Write the state into gen/clusters/ by one rename (readers never see half)."""
-    tmp = Path(tempfile.mkdtemp(prefix=".clusters-", dir=gen))
-    np.save(tmp / "keys.npy", state.used_keys())
-    np.save(tmp / "roots.npy", np.asarray(state.roots(), dtype=np.int32))
-    meta = {"version": version, "ids": state.ids, "agencies": state.agencies, "days": state.days}
-    meta["lengths"] = state.lengths
-    (tmp / "rows.json").write_text(json.dumps(meta))
-    target = gen / STATE_DIR
-    old = gen / ".clusters-old"
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
+    """Write the state into gen/clusters/: only the rows added since the last save
+    go into a new chunk; meta.json, replaced last, names the files that are the state."""
+    folder = gen / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    old = _read_meta(folder)
+    chunks = [] if old is None or state.rewritten else old["chunks"]
+    if not chunks or chunks[-1][1] != state.saved_rows or len(chunks) >= MAX_CHUNKS:
+        chunks = []  # compact: everything in one chunk
+    begin, end, nonce = chunks[-1][1] if chunks else 0, len(state), time.time_ns()
+    if end > begin or not chunks:
+        name = f"chunk-{begin}-{end}-{nonce}"
+        np.savez(
+            folder / f"{name}.npz",
+            keys=state.used_keys()[begin:end],
+            days=state.days[begin:end],
+            lengths=state.lengths[begin:end],
+        )
+        (folder / f"{name}.json").write_text(json.dumps([state.ids[begin:end], state.agencies[begin:end]]))
+        chunks = [*chunks, [begin, end, name]]
+    roots = f"roots-{nonce}.npy"
+    np.save(folder / roots, root_array(state.uf.parent).astype(np.int32))
+    _write_meta(folder, {"version": version, "chunks": chunks, "roots": roots})
+    keep = {roots, META_FILE} | {f"{c[2]}.npz" for c in chunks} | {f"{c[2]}.json" for c in chunks}
+    for f in folder.iterdir():
+        if f.name not in keep:
+            f.unlink(missing_ok=True)
+    state.saved_rows, state.rewritten = end, False
+
+
+def _read_meta(folder: Path) -> dict | None:  # type: ignore[type-arg]
+    try:
+        meta = json.loads((folder / META_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and "chunks" in meta else None
+
+
+def _write_meta(folder: Path, meta: dict) -> None:  # type: ignore[type-arg]
+    tmp = folder / f".{META_FILE}.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / META_FILE)
 
 
 def tag_state(gen: Path, version: object) -> None:
     """Mark a freshly built state as describing index `version`."""
-    rows = gen / STATE_DIR / "rows.json"
-    if rows.exists():
-        meta = json.loads(rows.read_text())
-        meta["version"] = version
-        rows.write_text(json.dumps(meta))
+    meta = _read_meta(gen / STATE_DIR)
+    if meta is not None:
+        _write_meta(gen / STATE_DIR, {**meta, "version": version})
 
 
 def load_state(gen: Path, version: object) -> ClusterState | None:
     """The saved state when it describes index `version` (None: build it again)."""
     folder = gen / STATE_DIR
+    meta = _read_meta(folder)
+    if meta is None or meta.get("version") != version:
+        return None
+    state = ClusterState()
+    keys = []
     try:
-        meta = json.loads((folder / "rows.json").read_text())
-        keys = np.load(folder / "keys.npy")
-        roots = np.load(folder / "roots.npy")
-    except (OSError, ValueError):
+        for _begin, _end, name in meta["chunks"]:
+            with np.load(folder / f"{name}.npz") as arrays:
+                keys.append(arrays["keys"])
+                state.days.extend(arrays["days"].tolist())
+                state.lengths.extend(arrays["lengths"].tolist())
+            ids, agencies = json.loads((folder / f"{name}.json").read_text())
+            state.ids.extend(ids)
+            state.agencies.extend(agencies)
+        roots = np.load(folder / meta["roots"])
+    except (OSError, ValueError, KeyError):
         return None
-    if meta.get("version") != version or keys.shape[1:] != (BANDS,):
+    state.keys = np.concatenate(keys) if keys else np.zeros((0, BANDS), dtype=np.uint32)
+    if state.keys.shape[1:] != (BANDS,) or len(roots) != len(state.ids) or len(state.keys) != len(state.ids):
         return None
-    state = ClusterState(meta["ids"], meta["agencies"], meta["days"], meta["lengths"], keys)
-    state._filled = len(meta["ids"])
-    state.uf = UnionFind()
+    state._filled = state.saved_rows = len(state.ids)
     state.uf.parent = roots.tolist()
     return state
 

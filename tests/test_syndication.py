@@ -134,7 +134,7 @@ def test_build_stores_clusters_and_state(tmp_path):
     assert stored(tmp_path, "dawn").agency_inferred == "PTI"
     assert stored(tmp_path, "staff").cluster == "staff"
     gen = current_generation(tmp_path)
-    assert gen is not None and (gen / clusterstore.STATE_DIR / "keys.npy").exists()
+    assert gen is not None and (gen / clusterstore.STATE_DIR / clusterstore.META_FILE).exists()
     ix = open_index(tmp_path)
     assert clusterstore.load_state(gen, ix.latest_generation()) is not None
     ix.close()
@@ -297,3 +297,21 @@ def test_results_page_shows_one_hit_carried_by_three(make_index, client_for):
         client.get("/search", query_string={"q": '"INDUS-X summit"', "collapse": "false"}).data, "html.parser"
     )
     assert len(every.select(".hit")) == 3
+
+
+def test_each_add_saves_only_its_rows_and_the_state_reloads_whole(tmp_path):
+    by_id = {s.id: s for s in CORPUS}
+    build_index(tmp_path, iter([by_id["wire"], by_id["staff"]]))
+    add_to_index(tmp_path, [by_id["dawn"]])
+    add_to_index(tmp_path, [by_id["rain"]])
+    gen = current_generation(tmp_path)
+    assert gen is not None
+    folder = gen / clusterstore.STATE_DIR
+    assert len(list(folder.glob("chunk-*.npz"))) == 3  # the build's rows, then one chunk per add
+    ix = open_index(tmp_path)
+    state = clusterstore.load_state(gen, ix.latest_generation())
+    ix.close()
+    assert state is not None and state.ids == ["wire", "staff", "dawn", "rain"]
+    add_to_index(tmp_path, [by_id["dawn"].replace(title="Corrected")])  # a saved row changes: compacted
+    assert len(list(folder.glob("chunk-*.npz"))) == 1
+    assert stored(tmp_path, "dawn").cluster == "wire"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import itertools
 import math
@@ -15,15 +16,18 @@ import re
 import threading
 import time
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from whoosh import highlight, query, scoring
+from whoosh import collectors, highlight, query, scoring
+from whoosh.searching import TimeLimit
 from whoosh.util.times import long_to_datetime
 
 from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
+from .limits import MAX_SEARCH_SECONDS, MAX_SPELL_WORD_CHARS
 from .queries import (
     OPERATOR_WORDS_RE,
     QUERY_FIELDS,
@@ -34,14 +38,17 @@ from .queries import (
     parse_query,
     plan_query,
 )
-from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
-from .spelling import edit_distance, rank_candidates
+from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
+from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
+from .timeline import build_timeline
 
 # Searches remembered per index version (a repeated or paged query costs nothing).
 RESULT_CACHE_SIZE = 512
 SNIPPET_CHARS = 220
 SNIPPET_FRAGMENTS = 2
+# Hits whose match offsets one export step loads for its snippets (see narrow_highlighting).
+HIGHLIGHT_BATCH = 200
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
@@ -100,26 +107,29 @@ def is_known_word(s, word: str) -> bool:  # type: ignore[no-untyped-def]
     return ("words", word.lower()) in s.reader()
 
 
-def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
+def suggest_query(s, qstring: str, vocabulary: Callable[[], Sequence[str]]) -> str | None:  # type: ignore[no-untyped-def]
     """ "Did you mean": each unknown word replaced by a close real word from the
-    index, choosing among close words the combination found together most often."""
+    index, choosing among close words the combination found together most often.
+    `vocabulary` gives the index's words (called only when a word is unknown)."""
     spans = [
         m
         for m in SPELL_WORD_RE.finditer(qstring)
-        if not OPERATOR_WORDS_RE.fullmatch(m.group(0)) and not is_known_word(s, m.group(0))
+        if len(m.group(0)) <= MAX_SPELL_WORD_CHARS
+        and not OPERATOR_WORDS_RE.fullmatch(m.group(0))
+        and not is_known_word(s, m.group(0))
     ][:MAX_CORRECTIONS]
     if not spans:
         return None
-    corrector = s.corrector("words")
+    words = vocabulary()
     choices = []
     for m in spans:
         typed = m.group(0).lower()
-        candidates = corrector.suggest(typed, limit=SPELL_CANDIDATES, maxdist=2)
+        candidates = close_words(typed, words, limit=SPELL_CANDIDATES)
         choices.append(rank_candidates(typed, candidates, limit=3 if len(spans) == 1 else 2))
     if not any(choices):
         return None
     # Among equally close words, prefer the combination that occurs together most.
-    best, best_key = None, (float("inf"), 0)
+    best, best_key = None, (float("inf"), 0, 0)
     for combo in itertools.product(*[c or [m.group(0)] for c, m in zip(choices, spans, strict=True)]):
         words = [
             query.Or(
@@ -133,8 +143,11 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
         ]
         count = s.search(query.And(words), limit=1).estimated_length()
         distance = sum(edit_distance(m.group(0).lower(), w) for m, w in zip(spans, combo, strict=True))
-        if count and (distance, -count) < best_key:
-            best, best_key = combo, (distance, -count)
+        # Words sharing a stem tie on count; how many lexicon documents hold the word
+        # as written says which spelling is common ("international", not "internation").
+        written = sum(s.doc_frequency("words", w) for w in combo)
+        if count and (distance, -count, -written) < best_key:
+            best, best_key = combo, (distance, -count, -written)
     if not best:
         return None
     out, last = [], 0
@@ -144,10 +157,65 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
     return "".join(out) + qstring[last:]
 
 
+class DeadlineCollector(collectors.FilterCollector):
+    """Whoosh's filter/mask collector that also stops at a deadline.
+
+    Whoosh's TimeLimitCollector cannot wrap a filtered collector: it calls the
+    inner collect() itself, which skipped the filter and mask (a hit came back
+    twice); so the clock is checked here, in the one loop over the matches.
+    """
+
+    CHECK_EVERY = 256  # matches between looks at the clock
+
+    def __init__(self, child, allow, restrict, deadline: float):  # type: ignore[no-untyped-def]
+        super().__init__(child, allow, restrict)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child, allow, restrict = self.child, self._allow, self._restrict
+        for n, sub_docnum in enumerate(child.matches()):
+            if n % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+                raise TimeLimit
+            docnum = self.offset + sub_docnum
+            if (allow is not None and docnum not in allow) or (restrict is not None and docnum in restrict):
+                self.filtered_count += 1
+                continue
+            child.collect(sub_docnum)
+
+
+def search_until(s, q, *, seconds: float | None, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
+    """s.search(q, **kwargs), stopped after `seconds` (None: never) with the best
+    hits found by then: a query of hundreds of common words or prefixes took
+    Whoosh tens of seconds to score, holding a server thread all along."""
+    deadline = math.inf if seconds is None else time.monotonic() + seconds
+    collector = DeadlineCollector(s.collector(**kwargs), filter, mask, deadline)
+    try:
+        s.search_with_collector(q, collector)
+    except TimeLimit:
+        pass  # the collector keeps what it had
+    return collector.results()
+
+
 def _close_all(searchers: set) -> None:  # type: ignore[type-arg]
     for s in list(searchers):
         s.close()
     searchers.clear()
+
+
+def narrow_highlighting(hits: list) -> None:  # type: ignore[type-arg]
+    """Make the next snippets read character offsets for these hits only.
+
+    Whoosh's highlighter loads the match offsets of every collected hit at the
+    first snippet and keeps them: for an export of 100,000 hits that is memory
+    growing with the export. Touches Results internals (top_n, _char_cache),
+    safe because whoosh-reloaded is pinned.
+    """
+    by_results: dict[int, tuple] = {}  # type: ignore[type-arg]
+    for hit in hits:
+        by_results.setdefault(id(hit.results), (hit.results, []))[1].append((hit.score, hit.docnum))
+    for results, top_n in by_results.values():
+        results.top_n = top_n
+        results._char_cache = {}
 
 
 def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
@@ -168,6 +236,7 @@ class WhooshSearch:
         self._cols: tuple | None = None  # (version, Columns)
         self._lexicon_docs: tuple | None = None  # (version, docnums)
         self._clusters: tuple | None = None  # (version, ClusterColumn)
+        self._words: tuple | None = None  # (version, the spelling vocabulary)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
@@ -253,40 +322,136 @@ class WhooshSearch:
             narrowed = narrowed or len(allowed) < copies
         need = request.page * request.pagelen
         ranked = self._ranked(s, plan, request, need, allowed if narrowed else None, hidden, memo)
+        if time.perf_counter() - started > MAX_SEARCH_SECONDS / 2:
+            notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
-        hits = [self._with_outlets(s, self._hit(hit, clusters)) for hit in ranked[start:need]]
+        hits = [self._with_outlets(s, self._hit(hit, clusters=clusters)) for hit in ranked[start:need]]
+        sizes: dict[str, int] = {}
         return SearchResults(
             request,
             len(allowed),
             hits,
             time.perf_counter() - started,
-            facets=facet_counts(matches, cols, request) if cols and request.facets else {},
-            suggestion=suggest_query(s, request.query) if request.spelling else None,
+            facets=facet_counts(matches, cols, request, sizes) if cols and request.facets else {},
+            suggestion=suggest_query(s, request.query, lambda: self._vocabulary(s))
+            if request.spelling
+            else None,
             notice=notice,
             copies=copies,
+            facet_sizes=sizes,
         )
 
-    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
+    def _ranked(
+        self,
+        s,
+        plan: QueryPlan,
+        request: SearchRequest,
+        need: int,
+        allowed,
+        hidden,
+        memo=None,
+        seconds=MAX_SEARCH_SECONDS / 2,
+    ):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
-        ones (some of the words) by score; or all matches by date."""
+        ones (some of the words) by score; or all matches by date. Each search
+        stops after `seconds` (None: exports and evaluation, which must be whole)."""
+        timed_search = functools.partial(search_until, seconds=seconds)
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
-            results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
+            results = [
+                timed_search(s, plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)
+            ]
         else:
-            results = [s.search(plan.strict, limit=need, filter=allowed, mask=hidden)]
+            results = [timed_search(s, plan.strict, limit=need, filter=allowed, mask=hidden)]
             if plan.loose is not None and results[0].scored_length() < need:
                 exclude = {docnum for _, docnum in results[0].top_n}
                 more = need - len(exclude)
-                results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
+                results.append(timed_search(s, plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
         for r in results:
             set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
 
+    # -- timeline and export (views of the whole match set) ---------------------------
+
+    def _plan(self, s, request: SearchRequest) -> QueryPlan | None:  # type: ignore[no-untyped-def]
+        """The query plan of a request as `_search` makes it; every story for "" ."""
+        if not request.query.strip():
+            return QueryPlan(query.Every())
+        q, _ = parse_query(self._qp, request.query)
+        if q is query.NullQuery or q is None:
+            return None
+        q, _ = limit_expansions(q, s.reader())
+        return plan_query(q, request.query)
+
+    def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+        """Document numbers of every match that passes the filters: what `total` counts."""
+        matches = match_set(s, plan.everything, memo) - self._hidden(s)
+        allowed = apply_filters(matches, self._columns(s), request) if request.filtered else matches
+        # one story per syndication cluster (the lead copy), unless every copy is asked for
+        return collapse_docs(allowed, self._cluster_column(s)) if request.collapse else allowed
+
+    def timeline(self, request: SearchRequest) -> Timeline:
+        """Matches per day from the date column, bucketed by `build_timeline`."""
+        request.validate()
+        s = self.searcher()
+        # paging, sort, facets and spelling do not change the match set
+        same = dataclasses.replace(
+            request, page=1, pagelen=10, sort="relevance", facets=False, spelling=False, facet_limit=None
+        )
+        key = (self._version(s), same)
+        cache = self.__dict__.setdefault("_timelines", OrderedDict())
+        with self._lock:
+            if key in cache:
+                return cache[key]
+        try:
+            plan = self._plan(s, request)
+            allowed = self._allowed(s, request, plan, {}) if plan else set()
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        dates = self._columns(s).date
+        raw = Counter(dates[d] for d in allowed)
+        undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
+        days: Counter[dt.date] = Counter()
+        for value, n in raw.items():
+            if 0 < value < MISSING_DATE:
+                days[long_to_datetime(value).date()] += n
+        timeline = build_timeline(days, undated)
+        with self._lock:
+            cache[key] = timeline
+            while len(cache) > RESULT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return timeline
+
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
+        """Up to `limit` hits in the request's order across all pages; each Hit
+        (stored fields, snippet) is made only when the consumer asks for it."""
+        request.validate()
+        s = self.searcher()
+        try:
+            plan = self._plan(s, request)
+            if plan is None or limit < 1:
+                return
+            memo: dict = {}
+            allowed = self._allowed(s, request, plan, memo) if request.filtered or request.collapse else None
+            ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo, seconds=None)
+            clusters = self._cluster_column(s)
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        for start in range(0, len(ranked), HIGHLIGHT_BATCH):
+            batch = ranked[start : start + HIGHLIGHT_BATCH]
+            narrow_highlighting(batch)
+            # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
+            ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
+            while batch:
+                hit = batch.pop(0)
+                yield self._hit(hit, highlight=bool(request.query.strip()), body=body, clusters=clusters)
+
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
         with self._lock:
             self._results.clear()
+            self.__dict__.pop("_timelines", None)
 
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
@@ -296,7 +461,7 @@ class WhooshSearch:
             return []
         q, _ = limit_expansions(q, s.reader())
         plan = plan_query(q, qstring)
-        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s))
+        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s), seconds=None)
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
@@ -313,6 +478,17 @@ class WhooshSearch:
         with self._lock:
             self._lexicon_docs = (version, docs)
         return docs
+
+    def _vocabulary(self, s) -> list[str]:  # type: ignore[no-untyped-def]
+        """Every word the index knows, for "Did you mean"; read once per index version."""
+        version = self._version(s)
+        with self._lock:
+            if self._words is not None and self._words[0] == version:
+                return self._words[1]
+        words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in s.reader().lexicon("words")]
+        with self._lock:
+            self._words = (version, words)
+        return words
 
     def _columns(self, s) -> Columns:  # type: ignore[no-untyped-def]
         version = self._version(s)
@@ -357,9 +533,11 @@ class WhooshSearch:
         members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
         return members or [story_from_fields(fields)]
 
-    def _hit(self, hit, clusters: ClusterColumn | None = None) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(  # type: ignore[no-untyped-def]
+        self, hit, highlight: bool = True, body: bool = False, clusters: ClusterColumn | None = None
+    ) -> Hit:
         fields = hit.fields()
-        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
+        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
         return Hit(
             id=fields["id"],
@@ -375,6 +553,8 @@ class WhooshSearch:
             cluster=fields.get("cluster") or fields["id"],
             copies=clusters.copies(hit.docnum) if clusters else 1,
             agency_inferred=fields.get("agency_inferred", ""),
+            source=fields.get("source", ""),
+            body=fields.get("body", "") if body else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:

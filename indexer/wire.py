@@ -303,6 +303,8 @@ def parse_story(text: str, *, path: str | None = None, id: str | None = None) ->
         raise BadStoryError("binary content (NUL bytes)")
     if not text.strip():
         raise BadStoryError("empty file")
+    # old Mac files end lines with a bare \r: read as one line, the header swallowed the story
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     fields, body = parse_header(text)
     date = parse_date(fields.get("date", ""))
     story_id = id or story_id_from_path(path) or "story"

@@ -107,7 +107,16 @@ def test_acceptance_indus_x_finds_the_example(backend):
     assert (hit.agency, hit.place) == ("PTI", "New Delhi")
     assert "<mark>INDUS-X</mark>" in hit.snippet
     assert set(hit.to_dict()) == {
-        *("id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"),
+        "id",
+        "path",
+        "title",
+        "date",
+        "agency",
+        "place",
+        "url",
+        "byline",
+        "score",
+        "snippet",
         *("cluster", "copies", "outlets", "agency_inferred"),
     }
     assert set(results.to_dict()) == {"query", "total", "copies", "results"}

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from . import api, backend, errors, views
+from . import api, backend, errors, exports, feeds, views
 
 DEFAULTS: dict[str, Any] = {
     # the index folder `wire reindex` builds
@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND": "indexer.searching:WhooshSearch",
     "PAGELEN": 10,
     "MORE_LIKE_THIS": 5,
+    # entries in a search's Atom feed (its newest matches)
+    "FEED_ENTRIES": 20,
 }
 
 # No inline script or style anywhere: the pages work with these as they are.
@@ -45,6 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(feeds.bp)
     app.after_request(add_security_headers)
     return app
 

@@ -43,6 +43,8 @@ from .timeline import render_text_chart
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+# `wire explain` shows this many characters of a line.
+EXPLAIN_WIDTH = 100
 
 
 def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) -> Callable[..., Any]:
@@ -397,24 +399,57 @@ def terminal_snippet(snippet: str) -> str:
     return html.unescape(bolded)
 
 
+@cli.command(name="explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@user_errors
+def explain_command(file: Path) -> None:
+    """Show what became of each line of a story file, and the fields read from it.
+
+    Each line is marked header, headline, byline, credit, dateline, body, or
+    dropped with the rule that dropped it.
+
+    Example: wire explain corpus/000_622617eaaf54721c.txt
+    """
+    from .corpus import decode_story_bytes
+    from .wire import explain_text
+
+    story, fates = explain_text(decode_story_bytes(file.read_bytes()), path=file.name)
+    for fate in fates:
+        text = fate.text if len(fate.text) <= EXPLAIN_WIDTH else fate.text[: EXPLAIN_WIDTH - 1] + "…"
+        rule = f"  [{fate.rule}]" if fate.rule and fate.fate != "body" else ""
+        click.echo(f"{fate.fate:<9} {text}{rule}")
+    click.echo("")
+    for key in ("title", "date", "agency", "place", "dateline", "byline", "slug", "url", "source"):
+        value = getattr(story, key)
+        click.echo(f"{key + ':':<10}{value.isoformat() if key == 'date' and value else value or '-'}")
+
+
 @cli.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per core); 1 serves from this process with waitress.",
+)
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker."
+)
 @index_option
 @user_errors
-def serve_command(host: str, port: int, threads: int, index_dir: Path) -> None:
-    """Serve the web UI with waitress (a production WSGI server).
+def serve_command(host: str, port: int, workers: int | None, threads: int, index_dir: Path) -> None:
+    """Serve the web UI: gunicorn with a worker process per core (each with its
+    own warm searchers), or waitress in this process with --workers 1.
 
-    Example: wire serve --port 5000
+    Example: wire serve --port 5000 --workers 2
     """
-    import waitress
-
     from webui import create_app
+    from webui.server import default_workers, serve
 
+    workers = workers or default_workers()
     app = create_app({"INDEX": str(index_dir)})
-    click.echo(f"serving {index_dir} at http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wire")
+    click.echo(f"serving {index_dir} at http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
+    serve(app, host=host, port=port, workers=workers, threads=threads)
 
 
 def main() -> None:

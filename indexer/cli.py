@@ -36,7 +36,7 @@ from .ingest import (
     reindex,
 )
 from .locking import IndexBusyError
-from .search import SearchError, SearchRequest
+from .search import Hit, SearchError, SearchRequest
 from .story import BadStoryError
 from .timeline import render_text_chart
 
@@ -271,10 +271,17 @@ def examples(items: list[str], shown: int = 3) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--timeline", is_flag=True, help="Print matches per day, week, month or year as a chart.")
+@click.option("--all-copies", is_flag=True, help="Show every outlet's copy, not one result per story.")
 @index_option
 @user_errors
 def search_command(
-    query: tuple[str, ...], limit: int, sort: str, as_json: bool, timeline: bool, index_dir: Path
+    query: tuple[str, ...],
+    limit: int,
+    sort: str,
+    as_json: bool,
+    timeline: bool,
+    all_copies: bool,
+    index_dir: Path,
 ) -> None:
     """Search the index: words, "phrases", AND/OR/NOT, title:, agency:, place:,
     date:2024-02, date:[2024-01-01 TO 2024-03-31], prefix*.
@@ -286,9 +293,12 @@ def search_command(
     backend = WhooshSearch(index_dir)
     try:
         if timeline:
-            _print_timeline(backend.timeline(SearchRequest(" ".join(query))), as_json)
+            _print_timeline(
+                backend.timeline(SearchRequest(" ".join(query), collapse=not all_copies)), as_json
+            )
             return
-        results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+        request = SearchRequest(" ".join(query), pagelen=limit, sort=sort, collapse=not all_copies)
+        results = backend.search(request)
     finally:
         backend.close()
     if as_json:
@@ -303,12 +313,21 @@ def search_command(
             err=True,
         )
     matches = "1 story matches" if results.total == 1 else f"{results.total:,} stories match"
+    if results.copies is not None and results.copies != results.total:
+        matches += f" ({results.copies:,} copies)"
     click.echo(f"{matches} ({results.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(results.hits, 1):
         meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "", hit.agency, hit.place) if x)
         click.echo(f"\n{n}. " + click.style(hit.title, bold=True) + (f"  [{meta}]" if meta else ""))
         click.echo(f"   {terminal_snippet(hit.snippet)}")
+        if hit.copies > 1:
+            click.echo(f"   {carried_by(hit)}")
         click.echo(click.style(f"   {hit.path}", dim=True))
+
+
+def carried_by(hit: Hit) -> str:
+    """'carried by 3 outlets: Dawn, The Hindu, PTI'."""
+    return f"carried by {hit.copies} outlets: {', '.join(hit.outlets)}"
 
 
 def _print_timeline(timeline, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
+from .collapse import read_column
 from .facets import group_counts, place_key, rank_facet
 from .index import MISSING_DATE
 from .search import FACET_FIELDS, FacetCount, SearchRequest
@@ -42,13 +43,14 @@ class Columns:
 
     @classmethod
     def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
-        place = list(reader.column_reader("place_facet"))
+        # per segment: Whoosh's multi-segment reader skips segments without the column
+        place = read_column(reader, "place_facet", "")
         keys = {value: place_key(value) for value in set(place)}
         return cls(
-            agency=list(reader.column_reader("agency_facet")),
+            agency=read_column(reader, "agency_facet", ""),
             place=place,
-            year=list(reader.column_reader("year")),
-            date=list(reader.column_reader("date", translate=False)),
+            year=read_column(reader, "year", ""),
+            date=read_column(reader, "date", MISSING_DATE, translate=False),
             place_key=[keys[value] for value in place],
         )
 

@@ -20,9 +20,9 @@ from .limits import MAX_QUERY_TERMS
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
-USER_FIELDS = {"title", "body", "agency", "place", "date", "year"}
+USER_FIELDS = {"title", "body", "agency", "place", "date", "year", "agency_inferred"}
 # Fields whose clauses restrict rather than rank: they must match.
-FILTER_FIELDS = {"agency", "place", "date", "year"}
+FILTER_FIELDS = {"agency", "place", "date", "year", "agency_inferred"}
 # Characters of query syntax; a query that fails to parse is retried without them.
 SYNTAX_CHARS_RE = re.compile(r"[\"()\[\]{}:^~*?+\-!\\/<>=]")
 OPERATOR_WORDS_RE = re.compile(r"\b(AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b")

@@ -83,6 +83,10 @@ class Hit:
     score: float
     snippet: str
     byline: str = ""
+    cluster: str = ""  # the lead copy's id
+    copies: int = 1  # stories in its cluster
+    outlets: tuple[str, ...] = ()  # sources carrying it, the lead copy's first
+    agency_inferred: str = ""  # the agency of the wire story this uncredited copy is
     source: str = ""  # the outlet or archive the story came from
     body: str | None = None  # the story text, only when asked for (iter_hits(body=True))
 
@@ -99,6 +103,10 @@ class Hit:
             "byline": self.byline,
             "score": round(self.score, 4),
             "snippet": self.snippet,
+            "cluster": self.cluster or self.id,
+            "copies": self.copies,
+            "outlets": list(self.outlets),
+            "agency_inferred": self.agency_inferred,
         }
 
 
@@ -119,6 +127,7 @@ class SearchResults:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     suggestion: str | None = None  # "Did you mean" query string
     notice: str | None = None  # e.g. "query read as plain words"
+    copies: int | None = None  # matching stories counting every copy (None: as total)
     # Distinct values per facet before the limit: more than shown means a "more" link.
     facet_sizes: dict[str, int] = field(default_factory=dict)
 
@@ -131,6 +140,7 @@ class SearchResults:
         return {
             "query": self.request.query,
             "total": self.total,
+            "copies": self.total if self.copies is None else self.copies,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -197,6 +207,8 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchResults: ...
 
     def get_story(self, story_id: str) -> Story | None: ...
+
+    def story_copies(self, story_id: str) -> list[Story]: ...
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]: ...
 

@@ -24,6 +24,7 @@ from whoosh import collectors, highlight, query, scoring
 from whoosh.searching import TimeLimit
 from whoosh.util.times import long_to_datetime
 
+from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
 from .limits import MAX_SEARCH_SECONDS, MAX_SPELL_WORD_CHARS
@@ -234,6 +235,7 @@ class WhooshSearch:
         self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
         self._cols: tuple | None = None  # (version, Columns)
         self._lexicon_docs: tuple | None = None  # (version, docnums)
+        self._clusters: tuple | None = None  # (version, ClusterColumn)
         self._words: tuple | None = None  # (version, the spelling vocabulary)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
@@ -312,12 +314,18 @@ class WhooshSearch:
         matches = match_set(s, plan.everything, memo) - hidden
         cols = self._columns(s) if (request.filtered or request.facets) else None
         allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
+        clusters = self._cluster_column(s)
+        copies = len(allowed)
+        narrowed = request.filtered
+        if request.collapse:  # one story per cluster: totals and facets count stories
+            allowed, matches = collapse_docs(allowed, clusters), collapse_docs(matches, clusters)
+            narrowed = narrowed or len(allowed) < copies
         need = request.page * request.pagelen
-        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
+        ranked = self._ranked(s, plan, request, need, allowed if narrowed else None, hidden, memo)
         if time.perf_counter() - started > MAX_SEARCH_SECONDS / 2:
             notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
-        hits = [self._hit(hit) for hit in ranked[start:need]]
+        hits = [self._with_outlets(s, self._hit(hit, clusters=clusters)) for hit in ranked[start:need]]
         sizes: dict[str, int] = {}
         return SearchResults(
             request,
@@ -329,6 +337,7 @@ class WhooshSearch:
             if request.spelling
             else None,
             notice=notice,
+            copies=copies,
             facet_sizes=sizes,
         )
 
@@ -378,7 +387,9 @@ class WhooshSearch:
     def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
         """Document numbers of every match that passes the filters: what `total` counts."""
         matches = match_set(s, plan.everything, memo) - self._hidden(s)
-        return apply_filters(matches, self._columns(s), request) if request.filtered else matches
+        allowed = apply_filters(matches, self._columns(s), request) if request.filtered else matches
+        # one story per syndication cluster (the lead copy), unless every copy is asked for
+        return collapse_docs(allowed, self._cluster_column(s)) if request.collapse else allowed
 
     def timeline(self, request: SearchRequest) -> Timeline:
         """Matches per day from the date column, bucketed by `build_timeline`."""
@@ -422,8 +433,9 @@ class WhooshSearch:
             if plan is None or limit < 1:
                 return
             memo: dict = {}
-            allowed = self._allowed(s, request, plan, memo) if request.filtered else None
+            allowed = self._allowed(s, request, plan, memo) if request.filtered or request.collapse else None
             ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo, seconds=None)
+            clusters = self._cluster_column(s)
         except (ValueError, TypeError, IndexError, RecursionError) as e:
             raise SearchError(f"cannot run this query: {e}") from None
         for start in range(0, len(ranked), HIGHLIGHT_BATCH):
@@ -432,7 +444,8 @@ class WhooshSearch:
             # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
             ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
             while batch:
-                yield self._hit(batch.pop(0), highlight=bool(request.query.strip()), body=body)
+                hit = batch.pop(0)
+                yield self._hit(hit, highlight=bool(request.query.strip()), body=body, clusters=clusters)
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
@@ -487,7 +500,42 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit, highlight: bool = True, body: bool = False) -> Hit:  # type: ignore[no-untyped-def]
+    def _cluster_column(self, s) -> ClusterColumn:  # type: ignore[no-untyped-def]
+        version = self._version(s)
+        with self._lock:
+            if self._clusters is not None and self._clusters[0] == version:
+                return self._clusters[1]
+        col = ClusterColumn.read(s.reader())
+        with self._lock:
+            self._clusters = (version, col)
+        return col
+
+    def _cluster_docs(self, s, cluster: str) -> list[int]:  # type: ignore[no-untyped-def]
+        return sorted(s.docs_for_query(query.Term("cluster", cluster))) if "cluster" in s.schema else []
+
+    def _with_outlets(self, s, hit: Hit) -> Hit:  # type: ignore[no-untyped-def]
+        """The hit with the sources of its cluster's copies, the lead copy's first."""
+        if hit.copies < 2:
+            return hit
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, hit.cluster)]
+        members.sort(key=lambda m: (m.id != hit.cluster, m.date or dt.date.max, m.id))
+        outlets = tuple(dict.fromkeys(m.source or m.agency or m.id for m in members))
+        return dataclasses.replace(hit, outlets=outlets)
+
+    def story_copies(self, story_id: str) -> list[Story]:
+        """Every story of this story's cluster, the lead copy first, then by date."""
+        s = self.searcher()
+        fields = s.document(id=story_id)
+        if not fields or story_id.startswith(LEXICON_ID_PREFIX):
+            return []
+        cluster = fields.get("cluster") or story_id
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, cluster)]
+        members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
+        return members or [story_from_fields(fields)]
+
+    def _hit(  # type: ignore[no-untyped-def]
+        self, hit, highlight: bool = True, body: bool = False, clusters: ClusterColumn | None = None
+    ) -> Hit:
         fields = hit.fields()
         snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
@@ -502,6 +550,9 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            cluster=fields.get("cluster") or fields["id"],
+            copies=clusters.copies(hit.docnum) if clusters else 1,
+            agency_inferred=fields.get("agency_inferred", ""),
             source=fields.get("source", ""),
             body=fields.get("body", "") if body else None,
         )

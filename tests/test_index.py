@@ -117,8 +117,9 @@ def test_acceptance_indus_x_finds_the_example(backend):
         "byline",
         "score",
         "snippet",
+        *("cluster", "copies", "outlets", "agency_inferred"),
     }
-    assert set(results.to_dict()) == {"query", "total", "results"}
+    assert set(results.to_dict()) == {"query", "total", "copies", "results"}
 
 
 def test_path_is_relative_to_corpus_root(backend):

@@ -556,6 +556,7 @@ def test_api_search_matches_cli_json(client, index_dir, q):
     assert set(data) == {
         "query",
         "total",
+        "copies",
         "results",
         "facets",
         "page",
@@ -591,7 +592,7 @@ def test_api_search_paging_facets_and_filters(client):
         "byline",
         "score",
         "snippet",
-    }
+    } | {*("cluster", "copies", "outlets", "agency_inferred")}
 
 
 def test_api_spelling_suggestion(client):

@@ -83,6 +83,14 @@ def read_years(args: MultiDict[str, str]) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
+def read_collapse(args: MultiDict[str, str]) -> bool:
+    """collapse=false shows every copy; the default is one result per story."""
+    value = str(args.get("collapse", "true")).strip().lower()
+    if value not in ("true", "false", "1", "0", ""):
+        raise SearchError("collapse must be true or false.")
+    return value not in ("false", "0")
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """What the user asked for, as it appears in the URL."""
@@ -95,6 +103,7 @@ class SearchParams:
     year: tuple[int, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    collapse: bool = True  # collapse=false: every outlet's copy
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> SearchParams:
@@ -111,6 +120,7 @@ class SearchParams:
             year=read_years(args),
             date_from=read_date(args, "from"),
             date_to=read_date(args, "to"),
+            collapse=read_collapse(args),
         )
         params.to_request(1).validate()
         return params
@@ -132,6 +142,7 @@ class SearchParams:
             date_to=self.date_to,
             facets=facets,
             spelling=spelling,
+            collapse=self.collapse,
         )
 
     def args(self) -> dict[str, Any]:
@@ -148,6 +159,8 @@ class SearchParams:
             args["to"] = self.date_to.isoformat()
         if self.page != 1:
             args["page"] = self.page
+        if not self.collapse:
+            args["collapse"] = "false"
         return args
 
     def replace(self, **changes: Any) -> SearchParams:

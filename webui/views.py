@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from indexer.copydiff import diff_copy
 from indexer.search import FACET_FIELDS, MAX_FACET_VALUES, MAX_PAGE, SearchResults, Timeline
+from indexer.story import Story
 
 from .backend import get_backend
 from .charts import UNIT_HEADINGS, VIEW_HEIGHT, VIEW_WIDTH, timeline_bars
@@ -134,7 +136,17 @@ def story(story_id: str) -> str:
         source_url=web_url(found.url),
         related=backend.more_like_this(story_id, limit=current_app.config["MORE_LIKE_THIS"]),
         params=SearchParams(q=q),
+        **copies_context(found, backend.story_copies(story_id)),
     )
+
+
+def copies_context(story: Story, copies: list[Story]) -> dict[str, object]:
+    """The story page's copies: each with what it changed against the lead copy,
+    and this story's own diff when it is not the lead."""
+    lead = copies[0] if copies else story
+    listed = [(c, diff_copy(c, lead) if c.id != lead.id else None) for c in copies]
+    own = diff_copy(story, lead) if story.id != lead.id else None
+    return {"copies": listed if len(copies) > 1 else [], "lead": lead, "own_diff": own}
 
 
 @bp.get("/syntax")

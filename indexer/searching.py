@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import html
 import itertools
-import math
 import re
 import threading
 import time
@@ -18,21 +17,30 @@ import weakref
 from collections import OrderedDict
 from pathlib import Path
 
-from whoosh import highlight, query, scoring
+from whoosh import highlight, query
 from whoosh.util.times import long_to_datetime
 
-from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
+from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
+from .marking import mark_paragraphs
 from .queries import (
+    LOOSE_NOTICE,
     OPERATOR_WORDS_RE,
     QUERY_FIELDS,
     QueryPlan,
+    WordStats,
+    count_terms,
     date_facet,
     limit_expansions,
+    loose_reading,
     make_parser,
     parse_query,
+    plain_words,
     plan_query,
+    prepare_text,
+    query_stop_terms,
 )
+from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus
 from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
 from .spelling import edit_distance, rank_candidates
 from .story import Story
@@ -46,24 +54,6 @@ SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
 # Close words fetched per unknown word before our own ranking picks among them.
 SPELL_CANDIDATES = 500
-
-
-class WireBM25F(scoring.BM25F):
-    """BM25F with the Robertson-Sparck Jones idf used by Lucene and SQLite FTS5.
-
-    Whoosh's default idf, log(N/(n+1)) + 1, overweights common words.
-    """
-
-    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
-        parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        dc = parent.doc_count_all()
-        return math.log(1 + (dc - n + 0.5) / (n + 0.5))
-
-
-# B=0.4 measured +0.013 nDCG@10 over 0.75 on both Reuters collections (bench/relevance.py):
-# wire stories vary in length less than the web pages BM25's defaults were tuned on.
-WEIGHTING = WireBM25F(B=0.4, K1=1.2, title_B=0.4)
 
 
 class MarkFormatter(highlight.Formatter):
@@ -157,9 +147,10 @@ def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
 class WhooshSearch:
     """The embedded search backend over an index folder built by `wire reindex`."""
 
-    def __init__(self, index_dir: Path | str, *, weighting: scoring.WeightingModel = WEIGHTING):
+    def __init__(self, index_dir: Path | str, *, ranking: Ranking = DEFAULT_RANKING):
         self.index_dir = Path(index_dir)
-        self._weighting = weighting
+        self._ranking = ranking
+        self._weighting = ranking.weighting
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: set = set()  # every thread's searcher, so close() can close them all
@@ -171,6 +162,7 @@ class WhooshSearch:
         self._ix = open_index(self.index_dir)
         self._generation = current_generation(self.index_dir)
         self._qp = make_parser(self._ix.schema)
+        self._stop_terms = query_stop_terms(self._ix.schema)
 
     # -- searchers -------------------------------------------------------------------
 
@@ -232,18 +224,12 @@ class WhooshSearch:
         return results
 
     def _search(self, s, request: SearchRequest, started: float) -> SearchResults:  # type: ignore[no-untyped-def]
-        q, notice = parse_query(self._qp, request.query)
-        if q is query.NullQuery or q is None:
-            return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
-        q, broad = limit_expansions(q, s.reader())
-        notice = notice or broad
-        plan = plan_query(q, request.query)
-        hidden = self._hidden(s)
         memo: dict = {}  # posting-list sets shared by counting and highlighting
-        matches = match_set(s, plan.everything, memo) - hidden
-        cols = self._columns(s) if (request.filtered or request.facets) else None
-        allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
+        plan, matches, allowed, cols, notice = self._read(s, request, memo)
+        if plan is None:
+            return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
         need = request.page * request.pagelen
+        hidden = self._hidden(s)
         ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
@@ -257,6 +243,44 @@ class WhooshSearch:
             notice=notice,
         )
 
+    def _read(self, s, request: SearchRequest, memo: dict):  # type: ignore[no-untyped-def,type-arg]
+        """The query's plan and matches: (plan, matches, allowed, columns, notice),
+        the plan None for a query without words. When the strict reading (operators,
+        phrases, all words) finds nothing, the loose reading answers, with a notice."""
+        q, notice = parse_query(self._qp, request.query)
+        if q is query.NullQuery or q is None:
+            return None, set(), set(), None, notice
+        q, broad = limit_expansions(q, s.reader())
+        notice = notice or broad
+        plan = self._plan(s, q, request.query)
+        hidden = self._hidden(s)
+        cols = self._columns(s) if (request.filtered or request.facets) else None
+
+        def matching(p: QueryPlan) -> tuple[set[int], set[int]]:
+            found = match_set(s, p.everything, memo) - hidden
+            return found, apply_filters(found, cols, request) if cols and request.filtered else found
+
+        matches, allowed = matching(plan)
+        if not allowed:
+            loose = loose_reading(q)
+            if loose is not None and loose != plan.everything:
+                fallback = QueryPlan(loose)
+                found, passing = matching(fallback)
+                if passing:
+                    plan, matches, allowed, notice = fallback, found, passing, notice or LOOSE_NOTICE
+        return plan, matches, allowed, cols, notice
+
+    def _plan(self, s, q: query.Query, qstring: str) -> QueryPlan:  # type: ignore[no-untyped-def]
+        total = max(1, s.doc_count_all())
+
+        def share(clause: query.Query) -> float:
+            leaves = list(clause.leaves()) or [clause]
+            dfs = [s.doc_frequency(t.fieldname, t.text) for t in leaves if isinstance(t, query.Term)]
+            return max(dfs, default=0) / total
+
+        stats = WordStats(share, self._stop_terms, count_terms(s.schema, plain_words(prepare_text(qstring))))
+        return plan_query(q, qstring, self._ranking, stats)
+
     def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
         ones (some of the words) by score; or all matches by date."""
@@ -264,15 +288,43 @@ class WhooshSearch:
             by_date = date_facet(request.sort)
             results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
         else:
-            results = [s.search(plan.strict, limit=need, filter=allowed, mask=hidden)]
-            if plan.loose is not None and results[0].scored_length() < need:
-                exclude = {docnum for _, docnum in results[0].top_n}
-                more = need - len(exclude)
-                results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
+            scored = self._with_bonus(s, plan, allowed, hidden)
+            results = self._tiers(s, scored, need, allowed, hidden)
         record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
         for r in results:
             set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
+
+    @staticmethod
+    def _tiers(s, plan: QueryPlan, need: int, allowed, hidden) -> list:  # type: ignore[no-untyped-def,type-arg]
+        """Whoosh results of the strict query, then of the loose one for the rest."""
+        results = [s.search(plan.strict, limit=need, filter=allowed, mask=hidden)]
+        if plan.loose is not None and results[0].scored_length() < need:
+            exclude = {docnum for _, docnum in results[0].top_n}
+            more = need - len(exclude)
+            results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
+        return results
+
+    def _with_bonus(self, s, plan: QueryPlan, allowed, hidden) -> QueryPlan:  # type: ignore[no-untyped-def]
+        """The plan with the ranking stages' bonuses (proximity, feedback words), which
+        reorder its matches and never add any."""
+        ranking = self._ranking
+        bonuses = [proximity_bonus(plan.words, ranking)]
+        if ranking.feedback_docs > 0:
+            first = self._tiers(s, plan, ranking.feedback_docs, allowed, hidden)
+            top = [(score, docnum) for r in first for score, docnum in r.top_n]
+            known = {str(text) for _, text in plan.everything.iter_all_terms()}
+            bonuses.append(feedback_query(s, top, known, ranking))
+        extra = [b for b in bonuses if b is not None]
+        if not extra:
+            return plan
+        bonus = extra[0] if len(extra) == 1 else query.Or(extra)
+
+        def boosted(q: query.Query) -> query.Query:
+            return query.AndMaybe(q, bonus)
+
+        loose = boosted(plan.loose) if plan.loose is not None else None
+        return QueryPlan(boosted(plan.strict), loose, plan.words)
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
@@ -282,12 +334,11 @@ class WhooshSearch:
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
         s = self.searcher()
-        q, _ = parse_query(self._qp, qstring)
-        if q is None or q is query.NullQuery:
+        request = SearchRequest(qstring)
+        plan = self._read(s, request, {})[0]
+        if plan is None:
             return []
-        q, _ = limit_expansions(q, s.reader())
-        plan = plan_query(q, qstring)
-        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s))
+        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s))
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
@@ -337,6 +388,32 @@ class WhooshSearch:
             return None
         fields = self.searcher().document(id=story_id)
         return story_from_fields(fields) if fields else None
+
+    def marked_paragraphs(self, story_id: str, query_text: str = "") -> list[str] | None:
+        """The story's body as paragraphs of HTML where only <mark> is markup: the words
+        `query_text` matched, marked from the index's character offsets exactly as the
+        result snippets mark them. None when there is no such story."""
+        if story_id.startswith(LEXICON_ID_PREFIX):
+            return None
+        s = self.searcher()
+        docnum = s.document_number(id=story_id)
+        if docnum is None:
+            return None
+        body = s.stored_fields(docnum).get("body", "")
+        return mark_paragraphs(body, self._match_spans(s, docnum, query_text) if query_text.strip() else [])
+
+    def _match_spans(self, s, docnum: int, query_text: str) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+        """Character spans in the body of the terms the query matched (the snippets' terms)."""
+        plan = self._read(s, SearchRequest(query_text), {})[0]
+        if plan is None:
+            return []
+        spans: list[tuple[int, int]] = []
+        for fieldname, btext in highlight_terms(s, plan.everything, ("body",)):
+            m = s.postings(fieldname, btext)
+            m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                spans.extend((start, end) for _, start, end in m.value_as("characters"))
+        return spans
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]:
         s = self.searcher()

@@ -6,11 +6,11 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 
 from indexer.search import MAX_PAGE, SearchResults
 
 from .backend import get_backend
-from .highlight import mark_paragraphs
 from .params import SearchParams, is_story_id, read_query
 
 bp = Blueprint("pages", __name__)
@@ -87,13 +87,15 @@ def story(story_id: str) -> str:
     q = read_query(request.args).strip()
     backend = get_backend()
     found = backend.get_story(story_id)
-    if found is None:
+    marked = backend.marked_paragraphs(story_id, q)
+    if found is None or marked is None:
         abort(404, "There is no story with that id.")
     return render_template(
         "story.html",
         story=found,
         q=q,
-        paragraphs=mark_paragraphs(found.body, q),
+        # the backend escapes the text and marks the matches: only <mark> is markup
+        paragraphs=[Markup(p) for p in marked],
         source_url=web_url(found.url),
         related=backend.more_like_this(story_id, limit=current_app.config["MORE_LIKE_THIS"]),
         params=SearchParams(q=q),

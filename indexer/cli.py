@@ -24,11 +24,18 @@ from .ingest import (
     read_pages,
     reindex,
 )
-from .search import SearchError, SearchRequest
+from .search import (
+    DEFAULT_INDEX_DIR,
+    DEFAULT_PAGELEN,
+    DEFAULT_SORT,
+    MAX_PAGELEN,
+    SORTS,
+    SearchError,
+    SearchRequest,
+)
 from .story import BadStoryError
 
 DEFAULT_CORPUS = "corpus"
-DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
@@ -46,7 +53,7 @@ def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) ->
 
 
 corpus_option = folder_option("--corpus", "corpus_dir", "WIRE_CORPUS", DEFAULT_CORPUS, "Corpus")
-index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX, "Index")
+index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX_DIR, "Index")
 
 
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -158,10 +165,14 @@ def _print_add_report(report: AddReport, verb: str) -> None:
 
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
 @click.option(
-    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
+    "--limit",
+    default=DEFAULT_PAGELEN,
+    show_default=True,
+    type=click.IntRange(1, MAX_PAGELEN),
+    help="Results to show.",
 )
+@click.option("--sort", type=click.Choice(SORTS), default=DEFAULT_SORT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @index_option
 @user_errors

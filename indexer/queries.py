@@ -18,6 +18,7 @@ from whoosh.qparser import GtLtPlugin, MultifieldParser, QueryParserError
 
 from .analysis import COMPOUND_JOINERS
 from .index import MISSING_DATE
+from .patches import expanded_terms
 from .ranking import DEFAULT_RANKING, Ranking
 
 QUERY_FIELDS = ("title", "body")
@@ -287,7 +288,7 @@ def limit_expansions(q: query.Query, reader) -> tuple[query.Query, str | None]: 
     def limit(node: query.Query) -> query.Query:
         if not isinstance(node, query.Prefix | query.Wildcard):
             return node
-        expansions = sum(1 for _ in itertools.islice(node._btexts(reader), MAX_EXPANSIONS + 1))
+        expansions = sum(1 for _ in itertools.islice(expanded_terms(node, reader), MAX_EXPANSIONS + 1))
         if expansions <= MAX_EXPANSIONS:
             return node
         literal = re.split(r"[*?]", str(node.text), maxsplit=1)[0]

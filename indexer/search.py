@@ -12,10 +12,16 @@ from typing import Protocol
 
 from .story import Story
 
+# Limits and defaults of every search, owned here: the CLI and the web UI read them.
 SORTS = ("relevance", "newest", "oldest")
+DEFAULT_SORT = SORTS[0]
 FACET_FIELDS = ("agency", "place", "year")
 MAX_QUERY_CHARS = 1000
 MAX_PAGE = 1000  # deep paging costs O(page * pagelen); past this, refine the query
+DEFAULT_PAGELEN = 10
+MAX_PAGELEN = 100
+# The index folder `wire reindex` builds and `wire serve` reads, relative to the working folder.
+DEFAULT_INDEX_DIR = "index"
 
 
 class SearchError(ValueError):
@@ -32,8 +38,8 @@ class SearchRequest:
 
     query: str
     page: int = 1
-    pagelen: int = 10
-    sort: str = "relevance"
+    pagelen: int = DEFAULT_PAGELEN
+    sort: str = DEFAULT_SORT
     agency: tuple[str, ...] = ()
     place: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
@@ -48,8 +54,8 @@ class SearchRequest:
             raise SearchError(f"query is longer than {MAX_QUERY_CHARS} characters")
         if not 1 <= self.page <= MAX_PAGE:
             raise SearchError(f"page must be between 1 and {MAX_PAGE}")
-        if not 1 <= self.pagelen <= 100:
-            raise SearchError("page length must be between 1 and 100")
+        if not 1 <= self.pagelen <= MAX_PAGELEN:
+            raise SearchError(f"page length must be between 1 and {MAX_PAGELEN}")
         if self.sort not in SORTS:
             raise SearchError(f"sort must be one of {', '.join(SORTS)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:

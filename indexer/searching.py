@@ -281,18 +281,22 @@ class WhooshSearch:
         stats = WordStats(share, self._stop_terms, count_terms(s.schema, plain_words(prepare_text(qstring))))
         return plan_query(q, qstring, self._ranking, stats)
 
-    def _ranked(self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None):  # type: ignore[no-untyped-def]
+    def _ranked(
+        self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None, snippets=True
+    ):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
-        ones (some of the words) by score; or all matches by date."""
+        ones (some of the words) by score; or all matches by date. With `snippets`,
+        ready to highlight."""
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
             results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
         else:
             scored = self._with_bonus(s, plan, allowed, hidden)
             results = self._tiers(s, scored, need, allowed, hidden)
-        record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
-        for r in results:
-            set_snippet_style(r)
+        if snippets:
+            record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
+            for r in results:
+                set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
 
     @staticmethod
@@ -338,7 +342,7 @@ class WhooshSearch:
         plan = self._read(s, request, {})[0]
         if plan is None:
             return []
-        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s))
+        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s), snippets=False)
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]

@@ -232,6 +232,8 @@ def make_levers() -> list[Lever]:
         moved("RM3 10 docs, 10 words, 0.5", feedback_docs=10),
         moved("RM3 5 docs, 10 words, 0.5", feedback_docs=5),
         moved("RM3 10 docs, 20 words, 0.3", feedback_docs=10, feedback_terms=20, feedback_weight=0.3),
+        moved("RM3 10 docs, 10 words, 0.3", feedback_docs=10, feedback_weight=0.3),
+        moved("RM3 3 docs, 10 words, 0.3", feedback_docs=3, feedback_weight=0.3),
     ]
 
 
@@ -311,6 +313,44 @@ def run_levers(
     return scores
 
 
+def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, dict[str, float]]:
+    """Query time of each lever on Reuters (topics: 21,578 stories), cold, through search():
+    bench/speed.py's query mix plus the collection's own queries, top 10 with snippets."""
+    from .common import BenchQuery, WireEngine
+    from .speed import query_mix, time_queries
+
+    coll = next((c for c in colls if c.name == "topics"), None)
+    if coll is None:
+        return {}
+    folder = wire_index_dir(coll)
+    dates = [s.date for s in coll.stories if s.date]
+    queries = query_mix(dates) + [BenchQuery("topic", text) for _, text in coll.queries[:40]]
+    costs = {}
+    levers = make_levers()
+    for lever in levers[:1] + [lv for lv in levers[1:] if not only or any(o in lv.name for o in only)]:
+        engine = WireEngine(folder)
+        engine.backend = WhooshSearch(folder, ranking=lever.ranking)  # type: ignore[assignment]
+        costs[lever.name] = time_queries(engine, queries, reps=2, cold=True)
+        engine.close()
+        print(f"  cost: {lever.name}: p50 {costs[lever.name]['p50_ms']:.1f} ms", file=sys.stderr)
+    return costs
+
+
+def costs_table(costs: dict[str, dict[str, float]]) -> str:
+    base = next(iter(costs.values()))
+    rows = [
+        [
+            name,
+            c["p50_ms"],
+            c["p95_ms"],
+            _ratio(c["p50_ms"], base["p50_ms"]),
+            _ratio(c["p95_ms"], base["p95_ms"]),
+        ]
+        for name, c in costs.items()
+    ]
+    return format_table(["lever (Reuters, 21,578 stories, cold)", "p50 ms", "p95 ms", "p50 x", "p95 x"], rows)
+
+
 def systems_table(scores: Scores, colls: list[str]) -> str:
     """One row per collection and query case: each system's nDCG@10 and MAP, ours against FTS5."""
     header = ["collection", "queries"]
@@ -370,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--no-levers", action="store_true", help="skip the ranking-lever experiment")
     parser.add_argument("--no-systems", action="store_true", help="skip the systems table")
+    parser.add_argument("--cost", action="store_true", help="also time each lever's queries on Reuters")
     parser.add_argument("--collections", default=",".join(COLLECTIONS), help="comma-separated subset")
     parser.add_argument("--levers", help="only the levers whose names contain one of these (comma-separated)")
     args = parser.parse_args(argv)
@@ -388,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(levers_table(levers, names))
         output["levers"] = levers
+    if args.cost:
+        costs = run_costs(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()])
+        print()
+        print(costs_table(costs))
+        output["costs"] = costs
     if args.json:
         args.json.write_text(json.dumps(output, indent=2))
     return 0

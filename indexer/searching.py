@@ -301,12 +301,18 @@ class WhooshSearch:
 
     @staticmethod
     def _tiers(s, plan: QueryPlan, need: int, allowed, hidden) -> list:  # type: ignore[no-untyped-def,type-arg]
-        """Whoosh results of the strict query, then of the loose one for the rest."""
-        results = [s.search(plan.strict, limit=need, filter=allowed, mask=hidden)]
+        """Whoosh results of the strict query, then of the loose one for the rest.
+
+        Queries are normalized first: Whoosh scores an Or nested three deep wrongly
+        (Or([Or([Or(...)]), Term]) gave the best story half its score).
+        """
+        results = [s.search(plan.strict.normalize(), limit=need, filter=allowed, mask=hidden)]
         if plan.loose is not None and results[0].scored_length() < need:
             exclude = {docnum for _, docnum in results[0].top_n}
             more = need - len(exclude)
-            results.append(s.search(plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
+            results.append(
+                s.search(plan.loose.normalize(), limit=more, filter=allowed, mask=exclude | hidden)
+            )
         return results
 
     def _with_bonus(self, s, plan: QueryPlan, allowed, hidden) -> QueryPlan:  # type: ignore[no-untyped-def]

@@ -211,16 +211,14 @@ def make_levers() -> list[Lever]:
 
     return [
         Lever("default (DEFAULT_RANKING)", base),
-        moved("no query stop words", query_stop_words=not base.query_stop_words),
-        moved("no query term counts", query_term_counts=not base.query_term_counts),
-        moved("tier: never", tier_max_words=0),
+        moved("no query stop words", query_stop_words=False),
+        moved("no query term counts", query_term_counts=False),
+        moved("query term counts, k3=3", query_term_k3=3.0),
+        moved("query term counts linear", query_term_k3=None),
         moved("tier: up to 2 words", tier_max_words=2),
-        moved("tier: up to 3 words", tier_max_words=3),
-        moved("tier: up to 6 words", tier_max_words=6),
+        moved("tier: up to 4 words", tier_max_words=4),
         moved("tier: always", tier_max_words=1000),
-        moved("tier: every word required", tier_common_share=1.0),
-        moved("tier: common = over 1% of stories", tier_common_share=0.01),
-        moved("tier: common = over 20% of stories", tier_common_share=0.2),
+        moved("tier: up to 4 words, every word required", tier_max_words=4, tier_common_share=1.0),
         moved("BM25 K1=0.9", weighting=bm25(K1=0.9)),
         moved("BM25 K1=1.5", weighting=bm25(K1=1.5)),
         moved("BM25 B=0.3 (body)", weighting=bm25(B=0.3)),
@@ -229,11 +227,10 @@ def make_levers() -> list[Lever]:
         moved("BM25 title_B=0.75", weighting=bm25(title_B=0.75)),
         moved("proximity 0.1, slop 3", proximity=0.1),
         moved("proximity 0.3, slop 3", proximity=0.3),
-        moved("RM3 10 docs, 10 words, 0.5", feedback_docs=10),
-        moved("RM3 5 docs, 10 words, 0.5", feedback_docs=5),
-        moved("RM3 10 docs, 20 words, 0.3", feedback_docs=10, feedback_terms=20, feedback_weight=0.3),
-        moved("RM3 10 docs, 10 words, 0.3", feedback_docs=10, feedback_weight=0.3),
-        moved("RM3 3 docs, 10 words, 0.3", feedback_docs=3, feedback_weight=0.3),
+        moved("no RM3", feedback_docs=0),
+        moved("RM3 from 10 docs", feedback_docs=10),
+        moved("RM3 weight 0.5", feedback_weight=0.5),
+        moved("RM3 20 words", feedback_terms=20),
     ]
 
 

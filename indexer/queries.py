@@ -19,7 +19,7 @@ from whoosh.qparser import GtLtPlugin, MultifieldParser, QueryParserError
 from .analysis import COMPOUND_JOINERS
 from .index import MISSING_DATE
 from .patches import expanded_terms
-from .ranking import DEFAULT_RANKING, Ranking
+from .ranking import DEFAULT_RANKING, Ranking, count_weight
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
@@ -149,7 +149,7 @@ def plan_query(
     if ranking.query_stop_words:
         words = [w for w in words if not is_stop_clause(w, stats.stop_terms)] or words
     if ranking.query_term_counts:
-        words = [weigh_by_count(w, stats.counts) for w in words]
+        words = [weigh_by_count(w, stats.counts, ranking.query_term_k3) for w in words]
     if len(words) < 2:
         single = query.And([*words, *required]) if required else words[0] if words else q
         return QueryPlan(single, words=tuple(words))
@@ -171,7 +171,7 @@ def query_stop_terms(schema) -> frozenset[str]:  # type: ignore[no-untyped-def]
     return frozenset(t.text for word in sorted(QUERY_STOP_WORDS) for t in analyzer(word))
 
 
-def weigh_by_count(clause: query.Query, counts: Mapping[str, int]) -> query.Query:
+def weigh_by_count(clause: query.Query, counts: Mapping[str, int], k3: float | None = None) -> query.Query:
     """A word clause boosted by how often the query repeats it (BM25's query term
     frequency: a long question names its subject more than once)."""
     leaves = list(clause.leaves()) or [clause]
@@ -179,7 +179,7 @@ def weigh_by_count(clause: query.Query, counts: Mapping[str, int]) -> query.Quer
     if times <= 1:
         return clause
     boosted = clause.copy()
-    boosted.boost = clause.boost * times
+    boosted.boost = clause.boost * count_weight(times, k3)
     return boosted
 
 

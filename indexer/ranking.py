@@ -41,22 +41,30 @@ class Ranking:
     weighting: scoring.WeightingModel = WEIGHTING
     # drop function words ("what", "between") from queries that have other words
     query_stop_words: bool = True
-    # a word typed twice weighs twice (BM25's query term frequency)
+    # a word typed twice weighs more (BM25's query term frequency), saturating as
+    # BM25's k3 does: (k3 + 1) n / (k3 + n); None weighs n times
     query_term_counts: bool = True
+    query_term_k3: float | None = 8.0
     # the all-words-first tier applies to queries of at most this many words (0: never)
-    tier_max_words: int = 4
+    tier_max_words: int = 0
     # words in more than this share of stories are not required by the tier
     tier_common_share: float = 0.05
     # boost of a bonus for two query words next to each other (0: off)
     proximity: float = 0.0
     proximity_slop: int = 3
     # pseudo-relevance feedback (RM3): stories read from the top, words added (0: off)
-    feedback_docs: int = 0
+    feedback_docs: int = 3
     feedback_terms: int = 10
-    feedback_weight: float = 0.5  # share of the score the added words may bring
+    feedback_weight: float = 0.3  # share of the score the added words may bring
+    feedback_rerank: int = 100  # the top stories of the first ranking it re-ranks
 
 
 DEFAULT_RANKING = Ranking()
+
+
+def count_weight(times: int, k3: float | None) -> float:
+    """The weight of a word the query names `times` times."""
+    return float(times) if k3 is None else (k3 + 1) * times / (k3 + times)
 
 
 def proximity_bonus(words: Sequence[query.Query], ranking: Ranking) -> query.Query | None:

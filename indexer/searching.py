@@ -291,8 +291,8 @@ class WhooshSearch:
             by_date = date_facet(request.sort)
             results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
         else:
-            scored = self._with_bonus(s, plan, allowed, hidden)
-            results = self._tiers(s, scored, need, allowed, hidden)
+            scored, pool = self._with_bonus(s, plan, need, allowed, hidden)
+            results = self._tiers(s, scored, need, pool, hidden)
         if snippets:
             record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
             for r in results:
@@ -315,26 +315,32 @@ class WhooshSearch:
             )
         return results
 
-    def _with_bonus(self, s, plan: QueryPlan, allowed, hidden) -> QueryPlan:  # type: ignore[no-untyped-def]
+    def _with_bonus(self, s, plan: QueryPlan, need: int, allowed, hidden):  # type: ignore[no-untyped-def]
         """The plan with the ranking stages' bonuses (proximity, feedback words), which
-        reorder its matches and never add any."""
+        reorder its matches and never add any; and the documents it may rank.
+
+        Feedback re-ranks the first ranking's top `feedback_rerank` (or `need`) only:
+        scoring every match twice would double the query time.
+        """
         ranking = self._ranking
         bonuses = [proximity_bonus(plan.words, ranking)]
+        pool = allowed
         if ranking.feedback_docs > 0:
-            first = self._tiers(s, plan, ranking.feedback_docs, allowed, hidden)
+            first = self._tiers(s, plan, max(need, ranking.feedback_rerank), allowed, hidden)
             top = [(score, docnum) for r in first for score, docnum in r.top_n]
             known = {str(text) for _, text in plan.everything.iter_all_terms()}
             bonuses.append(feedback_query(s, top, known, ranking))
+            pool = {docnum for _, docnum in top}
         extra = [b for b in bonuses if b is not None]
         if not extra:
-            return plan
+            return plan, allowed
         bonus = extra[0] if len(extra) == 1 else query.Or(extra)
 
         def boosted(q: query.Query) -> query.Query:
             return query.AndMaybe(q, bonus)
 
         loose = boosted(plan.loose) if plan.loose is not None else None
-        return QueryPlan(boosted(plan.strict), loose, plan.words)
+        return QueryPlan(boosted(plan.strict), loose, plan.words), pool
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""

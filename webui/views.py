@@ -25,7 +25,7 @@ SEARCH_TIPS = (
 FACET_LABELS = (("agency", "Agency"), ("place", "Place"), ("year", "Year"))
 # The /syntax page: each example links to its search.
 SYNTAX_EXAMPLES = (
-    ("defence innovation", "Words: stories with either word, those with both first."),
+    ("defence innovation", "Words: stories with either word, the best matches first."),
     ('"defence innovation"', "A phrase in quotes: the words together, in this order."),
     ("india AND summit", "AND: both words must be there."),
     ("monsoon OR rainfall", "OR: either word."),

@@ -14,16 +14,19 @@ from typing import Any
 
 import click
 
-from .index import IndexBusyError
+from .check import CheckReport, was_interrupted
 from .ingest import (
+    DEFAULT_WAIT_SECONDS,
     AddReport,
     ImportFormatError,
     add_pages,
+    check_corpus,
     count_story_files,
     import_archives,
     read_pages,
     reindex,
 )
+from .locking import IndexBusyError
 from .search import (
     DEFAULT_INDEX_DIR,
     DEFAULT_PAGELEN,
@@ -69,8 +72,29 @@ def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(e.args[0] if e.args else e)) from None
         except PermissionError as e:
             raise click.ClickException(f"permission denied: {e.filename}") from None
+        except OSError as e:
+            # a full disk, a failing device: what the system said, where, and the way back
+            where = f" ({e.filename})" if e.filename else ""
+            raise click.ClickException(
+                f"{e.strerror or e}{where}. Nothing written before this was lost; "
+                "fix the cause, then rerun the command or run `wire check --repair`."
+            ) from None
 
     return wrapper
+
+
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait while another writer holds the index.",
+)
+
+
+def notify(line: str) -> None:
+    """A progress line for the user (waiting for the lock, taking it over)."""
+    click.echo(line, err=True)
 
 
 def progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
@@ -89,8 +113,9 @@ def cli() -> None:
 @cli.command(name="reindex")
 @corpus_option
 @index_option
+@wait_option
 @user_errors
-def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
+def reindex_command(corpus_dir: Path, index_dir: Path, wait: float) -> None:
     """Rebuild the index from every story in the corpus.
 
     Builds beside the live index and swaps it in atomically: searches keep
@@ -99,7 +124,7 @@ def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
     Example: wire reindex --corpus corpus --index index
     """
     with progress_bar(count_story_files(corpus_dir) if corpus_dir.is_dir() else None, "indexing") as bar:
-        report = reindex(corpus_dir, index_dir, on_progress=bar.update)
+        report = reindex(corpus_dir, index_dir, on_progress=bar.update, wait=wait, notify=notify)
     for path, reason in report.skipped:
         click.echo(f"skipped {path}: {reason}", err=True)
     stories = "1 story" if report.indexed == 1 else f"{report.indexed:,} stories"
@@ -115,8 +140,9 @@ def reindex_command(corpus_dir: Path, index_dir: Path) -> None:
 )
 @corpus_option
 @index_option
+@wait_option
 @user_errors
-def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path) -> None:
+def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path, wait: float) -> None:
     """Import wire archives (Reuters-21578 .sgm, JSON Lines) into the corpus.
 
     JSON Lines records carry title, date, body (or text) and url. Re-running
@@ -125,7 +151,9 @@ def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path) -
     Example: wire import ../shared/data/reuters21578/reut2-*.sgm
     """
     with progress_bar(None, "importing") as bar:
-        report = import_archives(corpus_dir, index_dir, files, on_progress=bar.update)
+        report = import_archives(
+            corpus_dir, index_dir, files, on_progress=bar.update, wait=wait, notify=notify
+        )
     _print_add_report(report, "imported")
 
 
@@ -134,8 +162,11 @@ def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path) -
 @click.option("--url", help="The page's URL, when adding a single page.")
 @corpus_option
 @index_option
+@wait_option
 @user_errors
-def add_command(paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path) -> None:
+def add_command(
+    paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path, wait: float
+) -> None:
     """Add scraped HTML pages (.html, .htm, .html.gz, folders, - for stdin).
 
     The raw page is kept in the corpus so a later reindex re-extracts it; the
@@ -149,7 +180,10 @@ def add_command(paths: tuple[Path, ...], url: str | None, corpus_dir: Path, inde
     if url and (len(paths) > 1 or any(p.is_dir() for p in paths)):
         raise click.ClickException("--url names one page: give a single file (or -)")
     with progress_bar(None, "adding") as bar:
-        report = add_pages(corpus_dir, index_dir, read_pages(paths), url=url, on_progress=bar.update)
+        pages = read_pages(paths)
+        report = add_pages(
+            corpus_dir, index_dir, pages, url=url, on_progress=bar.update, wait=wait, notify=notify
+        )
     _print_add_report(report, "added")
     if report.skipped:
         sys.exit(1)
@@ -161,6 +195,67 @@ def _print_add_report(report: AddReport, verb: str) -> None:
     click.echo(
         f"{verb} {len(report.added)}, duplicates {len(report.duplicates)}, skipped {len(report.skipped)}"
     )
+    if report.recovered:
+        click.echo(f"indexed {report.recovered:,} stories an interrupted run had written but not indexed")
+
+
+@cli.command(name="check")
+@click.option(
+    "--repair", is_flag=True, help="Index what is missing, drop what has no file, remove leftovers."
+)
+@corpus_option
+@index_option
+@wait_option
+@user_errors
+def check_command(repair: bool, corpus_dir: Path, index_dir: Path, wait: float) -> None:
+    """Check that the corpus and the index agree; exit status 0 only when they do.
+
+    They agree when every story file is indexed once, every index entry has its
+    file, no temporary or stale files are left, and every index segment reads.
+    After a crash or a full disk, --repair makes them agree.
+
+    Example: wire check --repair
+    """
+    report, done = check_corpus(corpus_dir, index_dir, repair=repair, wait=wait, notify=notify)
+    for line in done:
+        click.echo(line)
+    for line in describe_check(report):
+        click.echo(line)
+    if not report.agrees:
+        sys.exit(1)
+
+
+def describe_check(report: CheckReport) -> list[str]:
+    """What `wire check` prints: counts, then each difference with a few examples."""
+    lines = [f"corpus: {report.stories:,} story files; index: {report.indexed:,} stories"]
+    if report.index_error:
+        lines.append(f"index: {report.index_error}")
+    differences = [
+        ("story files the index lacks", report.missing),
+        ("index entries without a story file", report.orphans),
+        ("stories indexed more than once", report.doubled),
+        ("temporary or stale files", report.leftovers),
+    ]
+    for what, items in differences:
+        if items:
+            lines.append(f"{len(items):,} {what}: {examples(items)}")
+    if report.interrupted:
+        lines.append("an add or import was interrupted before it finished")
+    notes = [
+        ("files that are not stories (reindex skips them too)", report.unindexable),
+        ("places that could not be read", report.unreadable),
+    ]
+    for what, problems in notes:
+        if problems:
+            lines.append(f"note: {len(problems):,} {what}: " + examples([f"{p} ({r})" for p, r in problems]))
+    lines.append("they agree" if report.agrees else "they differ: run `wire check --repair`")
+    return lines
+
+
+def examples(items: list[str], shown: int = 3) -> str:
+    """The first few items, and how many more."""
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 @cli.command(name="search")
@@ -194,6 +289,12 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
         return
     if results.notice:
         click.echo(results.notice, err=True)
+    if was_interrupted(index_dir):
+        click.echo(
+            "note: an add or import was interrupted; stories it wrote may be missing "
+            "until the next one or `wire check --repair`",
+            err=True,
+        )
     matches = "1 story matches" if results.total == 1 else f"{results.total:,} stories match"
     click.echo(f"{matches} ({results.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(results.hits, 1):

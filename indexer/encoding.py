@@ -12,11 +12,8 @@ import zlib
 
 from charset_normalizer import from_bytes
 
+from .limits import MAX_GUNZIPPED_BYTES
 from .story import BadStoryError
-
-# Pages larger than this (after gunzip) are refused: no news story needs it, and
-# the parser's time and memory grow with it.
-MAX_PAGE_BYTES = 20 * 1024 * 1024
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -105,7 +102,7 @@ DETECTION_SAMPLE_BYTES = 64 * 1024
 FALLBACK_CODEC = "cp1252"
 
 
-def read_page_bytes(data: bytes, limit: int = MAX_PAGE_BYTES) -> bytes:
+def read_page_bytes(data: bytes, limit: int = MAX_GUNZIPPED_BYTES) -> bytes:
     """The page bytes, gunzipped when they start with the gzip magic (capped at `limit`)."""
     if not data.startswith(GZIP_MAGIC):
         return data
@@ -168,15 +165,31 @@ def decode_strictly(data: bytes, codec: str | None) -> str | None:
         return None
 
 
+def is_mostly_utf8(data: bytes) -> bool:
+    """True when most non-ASCII sequences are valid UTF-8: at least twice as many
+    valid multi-byte characters as invalid bytes. Text in a legacy charset is
+    almost never valid UTF-8, so it has next to no valid sequences."""
+    text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - text.count("\ufffd")
+    return valid > 2 * invalid
+
+
 def decode_html(data: bytes) -> str:
     """Page text from page bytes; mislabelled UTF-8 is read as UTF-8."""
     codec = bom_codec(data)
     if codec:
         return data.decode(codec, "replace").lstrip("\ufeff")
     # Valid UTF-8 with non-ASCII bytes is almost never anything else, whatever the page declares.
-    for codec in ("utf-8", declared_codec(data)):
-        text = decode_strictly(data, codec)
-        if text is not None:
-            return text
+    text = decode_strictly(data, "utf-8")
+    if text is not None:
+        return text
+    # Mostly valid UTF-8 with a stray bad byte is UTF-8 too: decoding the whole page
+    # as the declared charset turned "Café" into "CafÃ©" everywhere to save one byte.
+    if is_mostly_utf8(data):
+        return data.decode("utf-8", "replace")
+    text = decode_strictly(data, declared_codec(data))
+    if text is not None:
+        return text
     # Detection reads a sample, so a bad byte later on is replaced, not fatal.
     return data.decode(detected_codec(data) or FALLBACK_CODEC, "replace")

@@ -16,7 +16,8 @@ from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
 from . import htmlmeta
-from .encoding import MAX_PAGE_BYTES, decode_html, read_page_bytes, sniff_binary
+from .encoding import decode_html, read_page_bytes, sniff_binary
+from .limits import MAX_PAGE_BYTES
 from .story import BadStoryError, Story
 from .wire import story_from_text
 

@@ -26,6 +26,10 @@ BRIEF_BODY = "Blah blah blah."
 TABLE_ROW_RE = re.compile(r"\S {2,}\S|\.{3,}")
 ID_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_ID_CHARS = 64
+# A UTF-16 surrogate on its own (JSON allows "\ud800"); not text, and UTF-8 cannot hold it.
+LONE_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+# What a line reader gives in place of a line too long to read (see ingest.bounded_lines).
+LONG_LINE = "\x00long line"
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ def _clean_sgml(text: str) -> str:
 def reflow_reuters_body(text: str) -> str:
     """Join wrapped lines into paragraphs (new ones start indented); keep tables."""
     paragraphs: list[list[str]] = []
-    for line in text.replace("\r", "").split("\n"):
+    # a bare carriage return ends a line too; dropping it glued words together
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if not line.strip():
             paragraphs.append([])
             continue
@@ -80,8 +85,8 @@ def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[I
         body = _clean_sgml(_tag(inner, "BODY"))
         if not body.strip():
             # briefs and unprocessed stories keep their text directly inside <TEXT>
-            text = re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", _tag(inner, "TEXT"), flags=re.S)
-            body = _clean_sgml(re.sub(r"<[^>]+>", " ", text)).lstrip(" *\n")
+            bare = re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", _tag(inner, "TEXT"), flags=re.S)
+            body = _clean_sgml(re.sub(r"<[^>]+>", " ", bare)).lstrip(" *\n")
         body = reflow_reuters_body(body.replace(BRIEF_BODY, ""))
         if not (body.strip() or title):
             yield ImportProblem(f"NEWID {newid[1]}", "no title and no text")
@@ -95,6 +100,17 @@ def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[I
         if date:
             fields["date"] = date.isoformat()
         yield ImportRecord(f"reuters-{newid[1]}", date, fields, body)
+    last = text.rfind("<REUTERS")
+    if last >= 0 and "</REUTERS>" not in text[last:]:
+        # a record opened and never closed: the file was cut (a truncated download)
+        newid = NEWID_RE.search(text, last, last + 300)
+        where = f"NEWID {newid[1]}" if newid else "the last <REUTERS> record"
+        yield ImportProblem(where, "the file ends inside this record (truncated?): not imported")
+
+
+def clean_text(text: str) -> str:
+    """Text that UTF-8 can hold: lone surrogates become U+FFFD."""
+    return LONE_SURROGATE_RE.sub("\ufffd", text)
 
 
 def titlecase(text: str) -> str:
@@ -118,6 +134,9 @@ def read_json_lines(lines: Iterable[str], *, where: str = "") -> Iterator[Import
         if not line.strip():
             continue
         place = f"{where}:{number}"
+        if line == LONG_LINE:
+            yield ImportProblem(place, "line too long (over the JSON Lines line limit): skipped")
+            continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as e:
@@ -126,6 +145,7 @@ def read_json_lines(lines: Iterable[str], *, where: str = "") -> Iterator[Import
         if not isinstance(item, dict):
             yield ImportProblem(place, "not a JSON object")
             continue
+        item = {k: clean_text(v) if isinstance(v, str) else v for k, v in item.items()}
         body = item.get("body") or item.get("text") or item.get("content") or ""
         if not isinstance(body, str) or not body.strip():
             yield ImportProblem(place, "no body or text")

@@ -17,16 +17,19 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import Index, LockError
+from whoosh.index import Index
 
 from . import patches  # noqa: F401  (checks the Whoosh version, patches its segment reader)
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
-from .search import IndexMissingError, SearchError
+from .locking import IndexBusyError, index_lock
+from .search import IndexMissingError
 from .story import Story
+
+__all__ = ["IndexBusyError", "add_to_index", "build_index", "index_lock", "open_index"]
 
 CURRENT_FILE = "CURRENT"
 # What the sortable date column holds for a story without a date.
@@ -35,7 +38,6 @@ LEXICON_ID_PREFIX = "_lexicon-"
 # Stories whose vocabulary one lexicon document carries during a bulk build.
 LEXICON_BATCH = 5000
 SPELLING_WORD_RE = re.compile(r"[^\W\d_]{3,}")
-LOCK_NAME = "WIRE"
 # Whoosh's BM25F adds a separately saturated score per field, so a word in the
 # headline that the body repeats counts twice over. Weighting headline occurrences
 # at 0.3 keeps one worth more than another body occurrence (+0.44 idf against
@@ -47,10 +49,6 @@ BUILD_LIMITMB = 512
 BUILD_PROCS = min(2, os.cpu_count() or 1)
 # Below this many stories one process builds faster than a pool.
 SMALL_BUILD = 5000
-
-
-class IndexBusyError(SearchError):
-    """Another `wire reindex` or `wire add` holds the index."""
 
 
 def make_schema() -> Schema:
@@ -155,34 +153,83 @@ def open_index(index_dir: Path) -> Index:
     return whoosh_index.open_dir(str(gen))
 
 
-@contextmanager
-def index_lock(index_dir: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Hold the index's writer lock: one reindex or add at a time."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileStorage(str(index_dir)).lock(LOCK_NAME)
-    deadline = time.monotonic() + wait
-    while not lock.acquire(blocking=False):
-        if time.monotonic() >= deadline:
-            raise IndexBusyError(f"{index_dir} is busy: another `wire reindex` or `wire add` is running")
-        time.sleep(0.1)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def _swap_current(index_dir: Path, gen: Path) -> None:
+    # The generation is on disk before CURRENT names it, and CURRENT before we return.
+    sync_folder(gen)
+    fsync_path(index_dir)
     tmp = index_dir / f".{CURRENT_FILE}.tmp"
-    tmp.write_text(gen.name + "\n")
+    with open(tmp, "w") as f:
+        f.write(gen.name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, index_dir / CURRENT_FILE)
+    fsync_path(index_dir)
 
 
-def _remove_old_generations(index_dir: Path, keep: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Put a file's data, or a folder's entries, on disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_folder(folder: Path, *, since: float = 0.0) -> None:
+    """fsync every file of an index folder changed since `since` (a time), then the folder."""
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime >= since:
+            fsync_path(Path(entry.path))
+    fsync_path(folder)
+
+
+def leftover_files(gen: Path) -> list[str]:
+    """What an interrupted or failed write left in a generation folder: segment
+    files its table of contents does not name, old tables, temporary files."""
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        live = {segment.segment_id() for segment in ix._segments()}
+        toc = whoosh_index.TOC._pattern(ix.indexname)
+        segment_file = whoosh_index.TOC._segment_pattern(ix.indexname)
+        generation = ix.latest_generation()
+    finally:
+        ix.close()
+    found = []
+    for name in sorted(os.listdir(gen)):
+        toc_match, segment_match = toc.match(name), segment_file.match(name)
+        if name.endswith(".tmp") or name.startswith(".tmp"):
+            found.append(name)
+        elif toc_match and int(toc_match.group(1)) != generation:
+            found.append(name)
+        elif segment_match and segment_match.group(1) not in live:
+            found.append(name)
+    return found
+
+
+def remove_leftovers(gen: Path) -> list[str]:
+    """Delete `leftover_files` of a generation, with the writer lock held; their names."""
+    found = leftover_files(gen)
+    for name in found:
+        path = gen / name
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    return found
+
+
+def stale_generations(index_dir: Path) -> list[Path]:
+    """Generation folders CURRENT does not name (a reindex that was interrupted)."""
+    live = current_generation(index_dir)
+    return sorted(
+        entry
+        for entry in index_dir.iterdir()
+        if entry.is_dir() and entry.name.startswith(("gen-", ".gen-")) and entry != live
+    )
+
+
+def _remove_old_generations(index_dir: Path) -> None:
     # Readers that opened the old generation keep their open files (POSIX), and
     # the next refresh reads CURRENT, so old folders can go at once.
-    for entry in index_dir.iterdir():
-        if entry.is_dir() and entry.name.startswith(("gen-", ".gen-")) and entry != keep:
-            shutil.rmtree(entry, ignore_errors=True)
+    for entry in stale_generations(index_dir):
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 # --- building ------------------------------------------------------------------------------
@@ -235,7 +282,7 @@ def build_index(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _remove_old_generations(index_dir, keep=gen)
+        _remove_old_generations(index_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -284,29 +331,85 @@ def _write_generation(
     ix.close()
 
 
-def add_to_index(index_dir: Path, stories: Iterable[Story], *, wait: float = 30.0) -> int:
-    """Add or replace stories in the live index; searchable once this returns.
+def add_to_index(index_dir: Path, stories: Iterable[Story]) -> int:
+    """Add or replace stories in the live index; searchable, and on disk, once this returns.
 
     The caller holds `index_lock`, so that a reindex cannot start between writing
-    the corpus files and indexing them.
+    the corpus files and indexing them. A failed write (a full disk) leaves the
+    index as it was, without the failed write's files.
     """
     stories = list(stories)
     if not stories:
         return 0
+    with live_writer(index_dir) as writer:
+        for story in stories:
+            writer.update_document(**story_document(story))
+        # one lexicon document per add, keyed by its first story, so re-adding replaces it
+        lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
+        lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
+        writer.update_document(**lexicon)
+    return len(stories)
+
+
+def delete_from_index(index_dir: Path, story_ids: Iterable[str]) -> int:
+    """Remove stories from the live index by id; returns how many documents went."""
+    with live_writer(index_dir) as writer:
+        return sum(writer.delete_by_term("id", story_id) for story_id in story_ids)
+
+
+@contextmanager
+def live_writer(index_dir: Path) -> Iterator[Any]:
+    """A Whoosh writer on the live generation: committed and synced to disk on
+    success; on any error cancelled, with its half-written files removed."""
+    gen = current_generation(index_dir)
     ix = open_index(index_dir)
+    started = time.time() - 1  # mtimes may round down
+    writer = None
     try:
-        with ix.writer(timeout=wait, compound=False) as writer:
-            for story in stories:
-                writer.update_document(**story_document(story))
-            # one lexicon document per add, keyed by its first story, so re-adding replaces it
-            lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
-            lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
-            writer.update_document(**lexicon)
-    except LockError:
-        raise IndexBusyError(f"{index_dir} is busy: its writer lock is held") from None
+        # _lk=False: our index_lock is the one writer lock. Whoosh's own lock was
+        # left held in-process when a full disk stopped the writer it belonged to.
+        writer = ix.writer(compound=False, _lk=False)
+        yield writer
+        writer.commit()
+    except BaseException:
+        # a new writer creates files too (a full disk can stop it there)
+        if writer is not None:
+            _cancel_quietly(writer)
+        if gen is not None:
+            remove_leftovers(gen)
+        raise
     finally:
         ix.close()
-    return len(stories)
+    if gen is not None:
+        sync_folder(gen, since=started)
+
+
+def _cancel_quietly(writer: Any) -> None:
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001
+        # cancel() writes too (it closes the segment) and fails the same way on a
+        # full disk; then free what it would have: open segment files, the lock
+        try:
+            writer._finish()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def indexed_documents(index_dir: Path) -> dict[str, list[str]]:
+    """Every story the live index holds: id -> the paths it is indexed under
+    (more than one means it is indexed twice). Reads every segment."""
+    ix = open_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            found: dict[str, list[str]] = {}
+            for fields in searcher.all_stored_fields():
+                story_id = str(fields.get("id", ""))
+                if not story_id.startswith(LEXICON_ID_PREFIX):
+                    found.setdefault(story_id, []).append(str(fields.get("path", "")))
+            return found
+    finally:
+        ix.close()
 
 
 def indexed_ids(index_dir: Path, ids: Iterable[str]) -> set[str]:

@@ -7,56 +7,136 @@ prints. Corpus files go through indexer.corpus, index writes through indexer.ind
 from __future__ import annotations
 
 import gzip
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from . import corpus
-from .imports import ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import BuildReport, add_to_index, build_index, index_lock, indexed_ids
-from .search import IndexMissingError
+from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
+from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
+from .index import BuildReport, add_to_index, build_index, current_generation, fsync_path, indexed_ids
+from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
+from .locking import Notify, index_lock
 from .story import BadStoryError, Story
 from .wire import parse_story
 
 Progress = Callable[[int], None]
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+# Stories written to the corpus per index commit: a crash loses at most this many
+# from the index (the next run indexes them), and a big import is searchable as it goes.
+COMMIT_BATCH = 2000
+# How long a writer waits for another to finish, unless told otherwise (--wait).
+DEFAULT_WAIT_SECONDS = 60.0
+
+
+class LineReader(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
 
 
 class ImportFormatError(ValueError):
     """A file given to `wire import` that is neither Reuters SGML nor JSON Lines."""
 
 
+class PageTimeoutError(BadStoryError):
+    """A page whose extraction took longer than MAX_PAGE_SECONDS."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise PageTimeoutError in this block after `seconds` (main thread only; elsewhere no limit).
+
+    Checked between Python steps: one long call into lxml finishes first.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise PageTimeoutError(f"took over {seconds:g} s to read")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def iter_corpus_stories(root: Path) -> Iterator[Story | tuple[str, str]]:
     """Every story of the corpus, or (path, reason) for a file that cannot be one."""
-    for path in corpus.iter_story_files(root):
+    for entry in corpus.iter_corpus_entries(root):
+        if isinstance(entry, tuple):
+            yield entry
+            continue
         try:
-            yield corpus.read_story(root, path)
+            with time_limit(MAX_PAGE_SECONDS):
+                yield corpus.read_story(root, entry)
         except BadStoryError as e:
-            yield (corpus.relative_path(root, path), str(e))
+            yield (corpus.relative_path(root, entry), str(e))
 
 
 def count_story_files(root: Path) -> int:
     return sum(1 for _ in corpus.iter_story_files(root))
 
 
-def reindex(corpus_dir: Path, index_dir: Path, *, on_progress: Progress | None = None) -> BuildReport:
+def reindex(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    on_progress: Progress | None = None,
+    wait: float = DEFAULT_WAIT_SECONDS,
+    notify: Notify | None = None,
+) -> BuildReport:
     """Rebuild the index from the whole corpus and swap it in atomically."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
-    with index_lock(index_dir):
-        corpus.remove_stale_temp_files(corpus_dir)
-        stories = iter_corpus_stories(corpus_dir)
-        return build_index(
-            index_dir,
-            stories,
-            on_progress=on_progress,
-            take_lock=False,
-            expected=count_story_files(corpus_dir),
-        )
+    with index_lock(index_dir, wait=wait, notify=notify):
+        return rebuild_locked(corpus_dir, index_dir, on_progress)
 
 
-# --- wire import --------------------------------------------------------------------------
+def check_corpus(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    repair: bool = False,
+    wait: float = 0.0,
+    notify: Notify | None = None,
+) -> tuple[CheckReport, list[str]]:
+    """`wire check`: compare (and with `repair`, mend) under the writer lock, so
+    no write is half seen. Returns the final report and what was done."""
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
+    with index_lock(index_dir, wait=wait, notify=notify):
+        report = check(corpus_dir, index_dir)
+        if not repair or report.agrees:
+            return report, []
+        if report.index_error:
+            built = rebuild_locked(corpus_dir, index_dir)
+            done = [f"rebuilt the index from the corpus: {built.indexed:,} stories"]
+        else:
+            done = repair_index(corpus_dir, index_dir, report)
+        return check(corpus_dir, index_dir), done
+
+
+def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | None = None) -> BuildReport:
+    """A full build from the corpus, by a caller that holds the writer lock."""
+    corpus.remove_stale_temp_files(corpus_dir)
+    stories = iter_corpus_stories(corpus_dir)
+    expected = count_story_files(corpus_dir)
+    report = build_index(index_dir, stories, on_progress=on_progress, take_lock=False, expected=expected)
+    # every story file is indexed now, whatever an interrupted add left
+    (index_dir / INCOMPLETE_FILE).unlink(missing_ok=True)
+    return report
+
+
+# --- writing sessions: add and import -------------------------------------------------------
 
 
 @dataclass
@@ -66,7 +146,67 @@ class AddReport:
     added: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # stories already in the corpus that an interrupted run had left unindexed, indexed now
+    recovered: int = 0
     seconds: float = 0.0
+
+
+class IndexQueue:
+    """Stories written to the corpus, indexed in batches of COMMIT_BATCH."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.stories: list[Story] = []
+
+    def put(self, story: Story) -> None:
+        self.stories.append(story)
+        if len(self.stories) >= COMMIT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Index the queued stories, their files on disk first: the index never
+        names a story a power cut could take back."""
+        if self.stories:
+            corpus.sync_to_disk()
+            add_to_index(self.index_dir, self.stories)
+        self.stories = []
+
+
+@contextmanager
+def writing_session(
+    corpus_dir: Path, index_dir: Path, report: AddReport, *, wait: float, notify: Notify | None
+) -> Iterator[IndexQueue]:
+    """Hold the writer lock for an add or import, with an index to add to.
+
+    With no index yet, the corpus as it is gets one first. A run cut short (kill,
+    full disk) leaves INCOMPLETE behind; the next run indexes what it wrote.
+    """
+    with index_lock(index_dir, wait=wait, notify=notify):
+        marker = index_dir / INCOMPLETE_FILE
+        if current_generation(index_dir) is None:
+            rebuild_locked(corpus_dir, index_dir)
+        elif marker.exists():
+            corpus.remove_stale_temp_files(corpus_dir)
+            report.recovered += index_files(corpus_dir, index_dir, find_unindexed(corpus_dir, index_dir))
+        _write_marker(marker)
+        queue = IndexQueue(index_dir)
+        try:
+            yield queue
+        except Exception:
+            # index what was written before the failure; the marker stays either way
+            with suppress(Exception):
+                queue.flush()
+            raise
+        queue.flush()
+        marker.unlink()
+
+
+def _write_marker(marker: Path) -> None:
+    with open(marker, "w") as f:
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        os.fsync(f.fileno())
+    fsync_path(marker.parent)
 
 
 def read_archive(path: Path) -> Iterator[ImportRecord | ImportProblem]:
@@ -76,24 +216,46 @@ def read_archive(path: Path) -> Iterator[ImportRecord | ImportProblem]:
     base = name.removesuffix(".gz")
     if base.endswith(".sgm") or base.endswith(".sgml"):
         with opener(path, "rb") as f:
-            text = f.read().decode("latin-1")  # Reuters-21578 is latin-1
-        yield from read_reuters_sgml(text)
+            data = f.read(MAX_SGML_BYTES + 1)  # read whole, so capped (a gzip bomb stops here)
+        if len(data) > MAX_SGML_BYTES:
+            raise ImportFormatError(f"{path}: over the {MAX_SGML_BYTES:,}-byte SGML file limit; split it")
+        yield from read_reuters_sgml(data.decode("latin-1"))  # Reuters-21578 is latin-1
     elif base.endswith((".jsonl", ".ndjson", ".json")):
-        with opener(path, "rt", encoding="utf-8", errors="replace") as f:
-            yield from read_json_lines(f, where=path.name)
+        with opener(path, "rb") as f:
+            yield from read_json_lines(bounded_lines(f, MAX_JSON_LINE_BYTES), where=path.name)
     else:
         raise ImportFormatError(f"{path}: not a Reuters .sgm or a .jsonl file")
 
 
+def bounded_lines(f: LineReader, limit: int) -> Iterator[str]:
+    """Decoded lines of a binary file; a line over `limit` bytes is never held
+    whole in memory: it comes out as LONG_LINE, which the JSON reader reports."""
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                line = f.readline(limit + 1)
+            yield LONG_LINE
+            continue
+        yield line.decode("utf-8", errors="replace")
+
+
 def import_archives(
-    corpus_dir: Path, index_dir: Path, paths: Iterable[Path], *, on_progress: Progress | None = None
+    corpus_dir: Path,
+    index_dir: Path,
+    paths: Iterable[Path],
+    *,
+    on_progress: Progress | None = None,
+    wait: float = DEFAULT_WAIT_SECONDS,
+    notify: Notify | None = None,
 ) -> AddReport:
-    """Write the stories of archive files into the corpus and index the new ones."""
+    """Write the stories of archive files into the corpus and index them as it goes."""
     report = AddReport()
-    with index_lock(index_dir, wait=30):
-        new_stories: list[Story] = []
-        duplicates: list[Path] = []
+    with writing_session(corpus_dir, index_dir, report, wait=wait, notify=notify) as queue:
         for path in paths:
+            unindexed: list[Path] = []
             for item in read_archive(path):
                 if on_progress:
                     on_progress(1)
@@ -101,68 +263,56 @@ def import_archives(
                     where = item.where if item.where.startswith(path.name) else f"{path.name} {item.where}"
                     report.skipped.append((where, item.reason))
                     continue
-                _import_record(corpus_dir, item, report, new_stories, duplicates)
-        _index_new(corpus_dir, index_dir, new_stories + _unindexed(corpus_dir, index_dir, duplicates))
+                _import_record(corpus_dir, item, report, queue, unindexed)
+            queue.flush()  # so that duplicates of this file's own stories count as indexed
+            report.recovered += index_files(corpus_dir, index_dir, _not_indexed(index_dir, unindexed))
     return report
 
 
 def _import_record(
-    root: Path, record: ImportRecord, report: AddReport, new: list[Story], seen: list[Path]
+    root: Path, record: ImportRecord, report: AddReport, queue: IndexQueue, seen: list[Path]
 ) -> None:
     path = corpus.story_path(root, record.id, record.date)
     try:
         # the story exactly as a reindex will read the file: parsed once, in memory
         text = corpus.story_file_text(record.fields, record.body)
         story = parse_story(text, path=corpus.relative_path(root, path))
+        path, written = corpus.add_story_file(
+            root, record.id, record.date, record.fields, record.body, sync=False
+        )
     except BadStoryError as e:
         report.skipped.append((record.id, str(e)))
         return
-    path, written = corpus.add_story_file(root, record.id, record.date, record.fields, record.body)
     if not written:
         report.duplicates.append(record.id)
         seen.append(path)
         return
     report.added.append(record.id)
-    new.append(story)
+    queue.put(story)
 
 
-def _index_new(corpus_dir: Path, index_dir: Path, stories: list[Story]) -> None:
-    """Index freshly written stories; build the whole index if there is none yet."""
-    if not stories:
-        return
-    try:
-        add_to_index(index_dir, stories)
-    except IndexMissingError:
-        stories_iter = iter_corpus_stories(corpus_dir)
-        build_index(index_dir, stories_iter, take_lock=False, expected=count_story_files(corpus_dir))
-
-
-def _unindexed(corpus_dir: Path, index_dir: Path, paths: list[Path]) -> list[Story]:
-    """Stories already in the corpus that the index lacks (an add interrupted
-    between writing files and indexing them): they are indexed on the next run."""
+def _not_indexed(index_dir: Path, paths: list[Path]) -> list[Path]:
+    """Of these story files (duplicates of a rerun), the ones the index lacks."""
     by_id = {corpus.story_id_of(p): p for p in paths}
-    missing = set(by_id) - indexed_ids(index_dir, by_id)
-    stories = []
-    for story_id in sorted(missing):
-        try:
-            stories.append(corpus.read_story(corpus_dir, by_id[story_id]))
-        except BadStoryError:
-            continue
-    return stories
+    present = indexed_ids(index_dir, by_id)
+    return [p for story_id, p in by_id.items() if story_id not in present]
 
 
 # --- wire add -------------------------------------------------------------------------------
 
 
-def iter_page_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """HTML files named directly or found (recursively) in named folders."""
+def iter_page_files(paths: Iterable[Path]) -> Iterator[Path | tuple[str, str]]:
+    """HTML files named directly or found (recursively) in named folders, or
+    (where, reason) for a folder that cannot be read or a link not followed."""
     for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if found.is_file() and found.name.lower().endswith(HTML_SUFFIXES):
-                    yield found
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        for entry in corpus.walk_folder(path):
+            if not isinstance(entry, corpus.Listing):
+                yield entry
+                continue
+            yield from (entry.folder / n for n in entry.names if n.lower().endswith(HTML_SUFFIXES))
 
 
 def add_pages(
@@ -172,6 +322,8 @@ def add_pages(
     *,
     url: str | None = None,
     on_progress: Progress | None = None,
+    wait: float = DEFAULT_WAIT_SECONDS,
+    notify: Notify | None = None,
 ) -> AddReport:
     """Extract scraped pages into the corpus (raw page kept) and index them at once.
 
@@ -180,8 +332,7 @@ def add_pages(
     from .extract import extract_html, page_id, read_page_bytes
 
     report = AddReport()
-    with index_lock(index_dir, wait=30):
-        new_stories: list[Story] = []
+    with writing_session(corpus_dir, index_dir, report, wait=wait, notify=notify) as queue:
         duplicates: list[Path] = []
         for name, raw in pages:
             if on_progress:
@@ -190,36 +341,42 @@ def add_pages(
                 if isinstance(raw, BadStoryError):
                     raise raw
                 html = read_page_bytes(raw)
-                story = extract_html(html, url=url)
+                with time_limit(MAX_PAGE_SECONDS):
+                    story = extract_html(html, url=url)
+                story = story.replace(id=page_id(html))
+                text_path, written = corpus.add_page_files(corpus_dir, story, html)
             except BadStoryError as e:
                 report.skipped.append((name, str(e)))
                 continue
-            story = story.replace(id=page_id(html))
-            text_path, written = corpus.add_page_files(corpus_dir, story, html)
             if not written:
                 report.duplicates.append(name)
                 duplicates.append(text_path)
                 continue
             report.added.append(name)
-            new_stories.append(story.replace(path=corpus.relative_path(corpus_dir, text_path)))
-        _index_new(corpus_dir, index_dir, new_stories + _unindexed(corpus_dir, index_dir, duplicates))
+            queue.put(story.replace(path=corpus.relative_path(corpus_dir, text_path)))
+        queue.flush()
+        report.recovered += index_files(corpus_dir, index_dir, _not_indexed(index_dir, duplicates))
     return report
 
 
 def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | BadStoryError]]:
     """(name, bytes) for each page file, or (name, the reason it cannot be read);
     '-' reads standard input."""
-    from .encoding import MAX_PAGE_BYTES
-
     for path in paths:
         if str(path) == "-":
             yield "<stdin>", sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
             continue
         for page in iter_page_files([path]):
+            if isinstance(page, tuple):
+                yield page[0], BadStoryError(page[1])
+                continue
             try:
                 if page.stat().st_size > MAX_PAGE_BYTES:
                     # checked before reading, so a huge file never fills memory
-                    yield str(page), BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB")
+                    yield (
+                        str(page),
+                        BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB (the page limit)"),
+                    )
                     continue
                 yield str(page), page.read_bytes()
             except OSError as e:

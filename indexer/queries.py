@@ -18,6 +18,7 @@ from whoosh.qparser import GtLtPlugin, MultifieldParser, QueryParserError
 
 from .analysis import COMPOUND_JOINERS
 from .index import MISSING_DATE
+from .limits import MAX_QUERY_TERMS
 from .patches import expanded_terms
 from .ranking import DEFAULT_RANKING, Ranking, count_weight
 
@@ -36,8 +37,11 @@ EXPLICIT_AND_RE = re.compile(r"\bAND\b")
 QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s\"').,;:!]|$)")
 # Letters a wildcard needs before its first * or ?; "a*" would scan the lexicon.
 MIN_WILDCARD_PREFIX = 2
-# Words a prefix* or wildcard may stand for before it is refused.
+# Words a prefix* or wildcard may stand for before it is refused, and all of a
+# query's prefixes together: each word is one more posting list walked in Python.
 MAX_EXPANSIONS = 128
+MAX_QUERY_EXPANSIONS = 2 * MAX_EXPANSIONS
+QUERY_WORD_RE = re.compile(r"\w+")
 WORD_SLASH_RE = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")
 LOOSE_NOTICE = "No story has all of it as written: showing stories with some of its words."
 # Function words a question or a pasted sentence carries ("what are the effects
@@ -235,6 +239,11 @@ def parse_query(qp: MultifieldParser, qstring: str) -> tuple[query.Query, str | 
     """Parse a user query; malformed syntax becomes plain words with a notice."""
     notice = None
     text = prepare_text(qstring)
+    words = list(QUERY_WORD_RE.finditer(text))
+    if len(words) > MAX_QUERY_TERMS:
+        # each word is a posting list to score: a pasted page would take seconds
+        text = text[: words[MAX_QUERY_TERMS - 1].end()]
+        notice = f"Long query: searched for its first {MAX_QUERY_TERMS} words."
     if has_unknown_field(text):
         text = plain_words(text)
         notice = "Unknown field in the query: searched for the words instead."
@@ -248,9 +257,14 @@ def parse_query(qp: MultifieldParser, qstring: str) -> tuple[query.Query, str | 
             notice = (
                 f"Wildcards need at least {MIN_WILDCARD_PREFIX} letters before * or ?: searched without them."
             )
-    except (QueryParserError, ValueError, TypeError, IndexError, re.error):
+    # Whoosh raises a bare Exception for a date it cannot read ("date:[a TO b]").
+    except Exception as e:  # noqa: BLE001
+        notice = (
+            "Dates are written 2024, 2024-02 or 2024-02-19: searched for the words instead."
+            if "parseable date" in str(e)
+            else "The query syntax was not understood: searched for the words instead."
+        )
         text = plain_words(text)
-        notice = "The query syntax was not understood: searched for the words instead."
         q = qp.parse(text) if text else query.NullQuery
     return expand_compounds(q, text, qp.schema), notice
 
@@ -284,12 +298,14 @@ def limit_expansions(q: query.Query, reader) -> tuple[query.Query, str | None]: 
     thousands of words and took seconds.
     """
     too_broad: list[str] = []
+    budget = [MAX_QUERY_EXPANSIONS]
 
     def limit(node: query.Query) -> query.Query:
         if not isinstance(node, query.Prefix | query.Wildcard):
             return node
         expansions = sum(1 for _ in itertools.islice(expanded_terms(node, reader), MAX_EXPANSIONS + 1))
-        if expansions <= MAX_EXPANSIONS:
+        if expansions <= min(MAX_EXPANSIONS, budget[0]):
+            budget[0] -= expansions
             return node
         literal = re.split(r"[*?]", str(node.text), maxsplit=1)[0]
         too_broad.append(literal)

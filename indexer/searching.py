@@ -15,13 +15,16 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from whoosh import highlight, query
+from whoosh import collectors, highlight, query
+from whoosh.searching import TimeLimit
 from whoosh.util.times import long_to_datetime
 
 from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
+from .limits import MAX_SEARCH_SECONDS, MAX_SPELL_WORD_CHARS
 from .marking import mark_paragraphs
 from .queries import (
     LOOSE_NOTICE,
@@ -42,7 +45,7 @@ from .queries import (
 )
 from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus
 from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
-from .spelling import edit_distance, rank_candidates
+from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
 
 # Searches remembered per index version (a repeated or paged query costs nothing).
@@ -89,26 +92,29 @@ def is_known_word(s, word: str) -> bool:  # type: ignore[no-untyped-def]
     return ("words", word.lower()) in s.reader()
 
 
-def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def]
+def suggest_query(s, qstring: str, vocabulary: Callable[[], Sequence[str]]) -> str | None:  # type: ignore[no-untyped-def]
     """ "Did you mean": each unknown word replaced by a close real word from the
-    index, choosing among close words the combination found together most often."""
+    index, choosing among close words the combination found together most often.
+    `vocabulary` gives the index's words (called only when a word is unknown)."""
     spans = [
         m
         for m in SPELL_WORD_RE.finditer(qstring)
-        if not OPERATOR_WORDS_RE.fullmatch(m.group(0)) and not is_known_word(s, m.group(0))
+        if len(m.group(0)) <= MAX_SPELL_WORD_CHARS
+        and not OPERATOR_WORDS_RE.fullmatch(m.group(0))
+        and not is_known_word(s, m.group(0))
     ][:MAX_CORRECTIONS]
     if not spans:
         return None
-    corrector = s.corrector("words")
+    words = vocabulary()
     choices = []
     for m in spans:
         typed = m.group(0).lower()
-        candidates = corrector.suggest(typed, limit=SPELL_CANDIDATES, maxdist=2)
+        candidates = close_words(typed, words, limit=SPELL_CANDIDATES)
         choices.append(rank_candidates(typed, candidates, limit=3 if len(spans) == 1 else 2))
     if not any(choices):
         return None
     # Among equally close words, prefer the combination that occurs together most.
-    best, best_key = None, (float("inf"), 0)
+    best, best_key = None, (float("inf"), 0, 0)
     for combo in itertools.product(*[c or [m.group(0)] for c, m in zip(choices, spans, strict=True)]):
         words = [
             query.Or(
@@ -122,8 +128,11 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
         ]
         count = s.search(query.And(words), limit=1).estimated_length()
         distance = sum(edit_distance(m.group(0).lower(), w) for m, w in zip(spans, combo, strict=True))
-        if count and (distance, -count) < best_key:
-            best, best_key = combo, (distance, -count)
+        # Words sharing a stem tie on count; how many lexicon documents hold the word
+        # as written says which spelling is common ("international", not "internation").
+        written = sum(s.doc_frequency("words", w) for w in combo)
+        if count and (distance, -count, -written) < best_key:
+            best, best_key = combo, (distance, -count, -written)
     if not best:
         return None
     out, last = [], 0
@@ -131,6 +140,46 @@ def suggest_query(s, qstring: str) -> str | None:  # type: ignore[no-untyped-def
         out.append(qstring[last : m.start()] + word)
         last = m.end()
     return "".join(out) + qstring[last:]
+
+
+class DeadlineCollector(collectors.FilterCollector):
+    """Whoosh's filter/mask collector that also stops at a deadline.
+
+    Whoosh's TimeLimitCollector cannot wrap a filtered collector: it calls the
+    inner collect() itself, which skipped the filter and mask (a hit came back
+    twice); so the clock is checked here, in the one loop over the matches.
+    """
+
+    CHECK_EVERY = 256  # matches between looks at the clock
+
+    def __init__(self, child, allow, restrict, deadline: float):  # type: ignore[no-untyped-def]
+        super().__init__(child, allow, restrict)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child, allow, restrict = self.child, self._allow, self._restrict
+        for n, sub_docnum in enumerate(child.matches()):
+            if n % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+                raise TimeLimit
+            docnum = self.offset + sub_docnum
+            if (allow is not None and docnum not in allow) or (restrict is not None and docnum in restrict):
+                self.filtered_count += 1
+                continue
+            child.collect(sub_docnum)
+
+
+def timed_search(s, q, *, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
+    """s.search(q, **kwargs), stopped after half the request's time budget with
+    the best hits found by then: a query of hundreds of common words or prefixes
+    took Whoosh tens of seconds to score, holding a server thread all along."""
+    collector = DeadlineCollector(
+        s.collector(**kwargs), filter, mask, time.monotonic() + MAX_SEARCH_SECONDS / 2
+    )
+    try:
+        s.search_with_collector(q, collector)
+    except TimeLimit:
+        pass  # the collector keeps what it had
+    return collector.results()
 
 
 def _close_all(searchers: set) -> None:  # type: ignore[type-arg]
@@ -157,6 +206,7 @@ class WhooshSearch:
         self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
         self._cols: tuple | None = None  # (version, Columns)
         self._lexicon_docs: tuple | None = None  # (version, docnums)
+        self._words: tuple | None = None  # (version, the spelling vocabulary)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
@@ -231,6 +281,8 @@ class WhooshSearch:
         need = request.page * request.pagelen
         hidden = self._hidden(s)
         ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
+        if time.perf_counter() - started > MAX_SEARCH_SECONDS / 2:
+            notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
         return SearchResults(
@@ -239,7 +291,9 @@ class WhooshSearch:
             hits,
             time.perf_counter() - started,
             facets=facet_counts(matches, cols, request) if cols and request.facets else {},
-            suggestion=suggest_query(s, request.query) if request.spelling else None,
+            suggestion=suggest_query(s, request.query, lambda: self._vocabulary(s))
+            if request.spelling
+            else None,
             notice=notice,
         )
 
@@ -289,7 +343,9 @@ class WhooshSearch:
         ready to highlight."""
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
-            results = [s.search(plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
+            results = [
+                timed_search(s, plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)
+            ]
         else:
             scored, pool = self._with_bonus(s, plan, need, allowed, hidden)
             results = self._tiers(s, scored, need, pool, hidden)
@@ -306,12 +362,12 @@ class WhooshSearch:
         Queries are normalized first: Whoosh scores an Or nested three deep wrongly
         (Or([Or([Or(...)]), Term]) gave the best story half its score).
         """
-        results = [s.search(plan.strict.normalize(), limit=need, filter=allowed, mask=hidden)]
+        results = [timed_search(s, plan.strict.normalize(), limit=need, filter=allowed, mask=hidden)]
         if plan.loose is not None and results[0].scored_length() < need:
             exclude = {docnum for _, docnum in results[0].top_n}
             more = need - len(exclude)
             results.append(
-                s.search(plan.loose.normalize(), limit=more, filter=allowed, mask=exclude | hidden)
+                timed_search(s, plan.loose.normalize(), limit=more, filter=allowed, mask=exclude | hidden)
             )
         return results
 
@@ -371,6 +427,17 @@ class WhooshSearch:
         with self._lock:
             self._lexicon_docs = (version, docs)
         return docs
+
+    def _vocabulary(self, s) -> list[str]:  # type: ignore[no-untyped-def]
+        """Every word the index knows, for "Did you mean"; read once per index version."""
+        version = self._version(s)
+        with self._lock:
+            if self._words is not None and self._words[0] == version:
+                return self._words[1]
+        words = [w.decode("utf-8") if isinstance(w, bytes) else w for w in s.reader().lexicon("words")]
+        with self._lock:
+            self._words = (version, words)
+        return words
 
     def _columns(self, s) -> Columns:  # type: ignore[no-untyped-def]
         version = self._version(s)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from .limits import MAX_SPELL_WORD_CHARS
+
 VOWELS = frozenset("aeiouy")
 # Swapping one vowel for another is the commonest misspelling ("wheet" for
 # "wheat"), so it costs less than other substitutions.
@@ -38,3 +45,18 @@ def rank_candidates(typed: str, candidates: list[str], limit: int = 3) -> list[s
     """The closest candidates first (ties keep the given, frequency, order)."""
     ranked = sorted(enumerate(candidates), key=lambda ic: (edit_distance(typed, ic[1]), ic[0]))
     return [word for _, word in ranked[:limit]]
+
+
+def close_words(typed: str, vocabulary: Sequence[str], *, limit: int, maxdist: int = 2) -> list[str]:
+    """Words of `vocabulary` within `maxdist` edits of `typed`, closest first.
+
+    rapidfuzz compares in C: about 20 ms over 40,000 words, where Whoosh's
+    corrector walked the lexicon in Python for 2-7 s a word (and 23 s for a
+    400-letter one). Words longer than any real one get no candidates.
+    """
+    if len(typed) > MAX_SPELL_WORD_CHARS:
+        return []
+    found = process.extract(
+        typed, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=maxdist, limit=limit
+    )
+    return [word for word, _, _ in sorted(found, key=lambda f: (f[1], f[2]))]

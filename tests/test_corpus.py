@@ -16,6 +16,7 @@ from indexer.corpus import (
     write_atomic,
 )
 from indexer.story import BadStoryError
+from indexer.wire import parse_story
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "corpus" / "000_622617eaaf54721c.txt"
 
@@ -106,8 +107,16 @@ def test_story_file_text_header_order_and_folding():
     assert text == "Title: A title over lines\nDate: 2024-02-19\nUrl: https://example.com/a\n\nBody text.\n"
 
 
-def test_story_file_text_without_fields_is_the_body():
-    assert story_file_text({}, "Body text.") == "Body text.\n"
+def test_story_file_text_without_fields_starts_with_a_blank_line():
+    # a blank first line means "no header", so the body can never be read as one
+    assert story_file_text({}, "Body text.") == "\nBody text.\n"
+
+
+def test_body_that_looks_like_a_header_stays_body():
+    """Golden case (issue 11): a record with no fields whose body starts 'Raw: ../..'."""
+    text = story_file_text({}, "Raw: ../../../elsewhere/page.html.gz\n\nThe story itself.")
+    story = parse_story(text, path="undated/ab/abc.txt")
+    assert story.body.startswith("Raw: ../../../elsewhere/page.html.gz")
 
 
 def test_add_story_file_round_trip(tmp_path):

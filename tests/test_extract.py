@@ -11,8 +11,9 @@ import pytest
 
 from bench.extract import load_aeb, score_texts, shared_data_dir
 from indexer import htmlmeta
-from indexer.encoding import MAX_PAGE_BYTES, decode_html, read_page_bytes
+from indexer.encoding import decode_html, read_page_bytes
 from indexer.extract import extract_html, page_id
+from indexer.limits import MAX_PAGE_BYTES
 from indexer.story import BadStoryError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"

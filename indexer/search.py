@@ -10,16 +10,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .limits import MAX_QUERY_CHARS
+from .limits import MAX_PAGE, MAX_PAGELEN, MAX_QUERY_CHARS
 from .story import Story
 
-# Limits and defaults of every search, owned here: the CLI and the web UI read them.
+# Defaults of every search, owned here: the CLI and the web UI read them.
 SORTS = ("relevance", "newest", "oldest")
 DEFAULT_SORT = SORTS[0]
 FACET_FIELDS = ("agency", "place", "year")
-MAX_PAGE = 1000  # deep paging costs O(page * pagelen); past this, refine the query
 DEFAULT_PAGELEN = 10
-MAX_PAGELEN = 100
 # The index folder `wire reindex` builds and `wire serve` reads, relative to the working folder.
 DEFAULT_INDEX_DIR = "index"
 

@@ -11,6 +11,7 @@ F1_FLOOR, so CI can use it as a quality gate.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import re
@@ -147,6 +148,34 @@ def run_extractors(extractors: dict[str, Extractor], pages: list[tuple[str, byte
     return scores
 
 
+# A date in a page's URL: /2019/11/19/ (the only date truth the benchmark has).
+URL_DATE_RE = re.compile(r"/((?:19|20)\d\d)[/-](\d\d)[/-](\d\d)/")
+
+
+def trafilatura_date(page: bytes, url: str) -> dt.date | None:
+    """trafilatura's own publication date for a page (its metadata, htmldate extensive)."""
+    meta = trafilatura.extract_metadata(decode_html(page), default_url=url)
+    return dt.date.fromisoformat(meta.date[:10]) if meta and meta.date else None
+
+
+def our_date(page: bytes, url: str) -> dt.date | None:
+    try:
+        return extract_html(page, url=url).date
+    except BadStoryError:
+        return None
+
+
+def date_rows(pages: list[tuple[str, bytes, str, str]]) -> list[list[object]]:
+    """Per extractor: pages given a date, and agreement with the URL's date where there is one."""
+    rows = []
+    for name, find in (("indexer.extract_html", our_date), ("trafilatura metadata", trafilatura_date)):
+        dates = [(find(page, url), URL_DATE_RE.search(url)) for _, page, url, _ in pages]
+        dated = [(d, m) for d, m in dates if m]
+        agree = sum(d == dt.date(int(m[1]), int(m[2]), int(m[3])) for d, m in dated)
+        rows.append([name, sum(d is not None for d, _ in dates), len(pages), agree, len(dated)])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 1 when our F1 is under F1_FLOOR, 2 when the data is missing."""
     args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -161,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     header = ["extractor", "P", "R", "F1", "ms/page", "errors"]
     rows = [[s.name, s.precision, s.recall, s.f1, round(s.ms_per_page), s.errors] for s in scores]
     print(f"{len(pages)} pages from {folder}\n\n{format_table(header, rows)}")
+    date_header = ["publication date", "dated", "of", "= URL date", "pages with one"]
+    print(f"\n{format_table(date_header, date_rows(pages))}")
     if opts.json:
         Path(opts.json).write_text(json.dumps([asdict(s) for s in scores], indent=2) + "\n", encoding="utf-8")
     if scores[0].f1 < F1_FLOOR:

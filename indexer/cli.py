@@ -15,6 +15,15 @@ from typing import Any
 import click
 
 from .check import CheckReport, was_interrupted
+from .export import (
+    EXPORT_LIMIT,
+    FORMATS,
+    ExportError,
+    ExportReport,
+    atomic_text_file,
+    export_lines,
+    write_export,
+)
 from .ingest import (
     DEFAULT_WAIT_SECONDS,
     AddReport,
@@ -37,9 +46,12 @@ from .search import (
     SearchRequest,
 )
 from .story import BadStoryError
+from .timeline import render_text_chart
 
 DEFAULT_CORPUS = "corpus"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+# `wire explain` shows this many characters of a line.
+EXPLAIN_WIDTH = 100
 
 
 def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) -> Callable[..., Any]:
@@ -66,7 +78,7 @@ def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except (SearchError, IndexBusyError, BadStoryError, ImportFormatError) as e:
+        except (SearchError, IndexBusyError, BadStoryError, ImportFormatError, ExportError) as e:
             raise click.ClickException(str(e)) from None
         except FileNotFoundError as e:
             raise click.ClickException(str(e.args[0] if e.args else e)) from None
@@ -269,9 +281,12 @@ def examples(items: list[str], shown: int = 3) -> str:
 )
 @click.option("--sort", type=click.Choice(SORTS), default=DEFAULT_SORT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--timeline", is_flag=True, help="Print matches per day, week, month or year as a chart.")
 @index_option
 @user_errors
-def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool, index_dir: Path) -> None:
+def search_command(
+    query: tuple[str, ...], limit: int, sort: str, as_json: bool, timeline: bool, index_dir: Path
+) -> None:
     """Search the index: words, "phrases", AND/OR/NOT, title:, agency:, place:,
     date:2024-02, date:[2024-01-01 TO 2024-03-31], prefix*.
 
@@ -281,6 +296,9 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
 
     backend = WhooshSearch(index_dir)
     try:
+        if timeline:
+            _print_timeline(backend.timeline(SearchRequest(" ".join(query))), as_json)
+            return
         results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
     finally:
         backend.close()
@@ -304,30 +322,126 @@ def search_command(query: tuple[str, ...], limit: int, sort: str, as_json: bool,
         click.echo(click.style(f"   {hit.path}", dim=True))
 
 
+def _print_timeline(timeline, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        click.echo(json.dumps(timeline.to_dict()))
+        return
+    for line in render_text_chart(timeline):
+        click.echo(line)
+
+
+@cli.command(name="export")
+@click.argument("query", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
+)
+@click.option("--all-copies", is_flag=True, help="Every syndicated copy, not one row per story.")
+@click.option("--body", is_flag=True, help="Add the story text as a last column.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file (complete or not at all) instead of standard output.",
+)
+@index_option
+@user_errors
+def export_command(
+    query: tuple[str, ...],
+    fmt: str,
+    sort: str,
+    all_copies: bool,
+    body: bool,
+    output: Path | None,
+    index_dir: Path,
+) -> None:
+    """Export every match of a search (every story without a query) as CSV or JSON Lines.
+
+    Columns: id, date, agency, place, source, url, title, byline, cluster,
+    copies, snippet (and body with --body). CSV is UTF-8 with a BOM, formulas
+    neutralised. At most 100,000 rows; the last line says when more matched.
+
+    Example: wire export 'coffee prices' --format csv -o coffee.csv
+    """
+    from .searching import WhooshSearch
+
+    if output is not None and not output.parent.is_dir():
+        raise click.ClickException(f"no such folder: {output.parent}")
+    backend = WhooshSearch(index_dir)
+    request = SearchRequest(" ".join(query), sort=sort, collapse=not all_copies)
+    report = ExportReport()
+    try:
+        hits = backend.iter_hits(request, EXPORT_LIMIT + 1, body=body)
+        lines = export_lines(hits, fmt, body=body, report=report)
+        if output is None:
+            write_export(lines, sys.stdout)
+        else:
+            with atomic_text_file(output) as out:
+                write_export(lines, out)
+    finally:
+        backend.close()
+    rows = "1 row" if report.rows == 1 else f"{report.rows:,} rows"
+    limit = f" (the limit of {EXPORT_LIMIT:,}: more stories match)" if report.truncated else ""
+    click.echo(f"exported {rows}{limit}" + (f" to {output}" if output else ""), err=True)
+
+
 def terminal_snippet(snippet: str) -> str:
     """Snippet HTML as terminal text, matches in bold (plain when piped)."""
     bolded = MARK_RE.sub(lambda m: click.style(m.group(1), bold=True), snippet)
     return html.unescape(bolded)
 
 
+@cli.command(name="explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@user_errors
+def explain_command(file: Path) -> None:
+    """Show what became of each line of a story file, and the fields read from it.
+
+    Each line is marked header, headline, byline, credit, dateline, body, or
+    dropped with the rule that dropped it.
+
+    Example: wire explain corpus/000_622617eaaf54721c.txt
+    """
+    from .corpus import decode_story_bytes
+    from .wire import explain_text
+
+    story, fates = explain_text(decode_story_bytes(file.read_bytes()), path=file.name)
+    for fate in fates:
+        text = fate.text if len(fate.text) <= EXPLAIN_WIDTH else fate.text[: EXPLAIN_WIDTH - 1] + "…"
+        rule = f"  [{fate.rule}]" if fate.rule and fate.fate != "body" else ""
+        click.echo(f"{fate.fate:<9} {text}{rule}")
+    click.echo("")
+    for key in ("title", "date", "agency", "place", "dateline", "byline", "slug", "url", "source"):
+        value = getattr(story, key)
+        click.echo(f"{key + ':':<10}{value.isoformat() if key == 'date' and value else value or '-'}")
+
+
 @cli.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Worker processes (default: one per core); 1 serves from this process with waitress.",
+)
+@click.option(
+    "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker."
+)
 @index_option
 @user_errors
-def serve_command(host: str, port: int, threads: int, index_dir: Path) -> None:
-    """Serve the web UI with waitress (a production WSGI server).
+def serve_command(host: str, port: int, workers: int | None, threads: int, index_dir: Path) -> None:
+    """Serve the web UI: gunicorn with a worker process per core (each with its
+    own warm searchers), or waitress in this process with --workers 1.
 
-    Example: wire serve --port 5000
+    Example: wire serve --port 5000 --workers 2
     """
-    import waitress
-
     from webui import create_app
+    from webui.server import default_workers, serve
 
+    workers = workers or default_workers()
     app = create_app({"INDEX": str(index_dir)})
-    click.echo(f"serving {index_dir} at http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="wire")
+    click.echo(f"serving {index_dir} at http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
+    serve(app, host=host, port=port, workers=workers, threads=threads)
 
 
 def main() -> None:

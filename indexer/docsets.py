@@ -13,13 +13,14 @@ import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
+from .facets import group_counts, place_key, rank_facet
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
 from .search import FACET_FIELDS, FacetCount, SearchRequest
@@ -37,14 +38,18 @@ class Columns:
     place: list[str]
     year: list[str]
     date: list[int]  # raw column values (see whoosh.util.times)
+    place_key: list[str] = field(default_factory=list)  # facets.place_key of each place
 
     @classmethod
     def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
+        place = list(reader.column_reader("place_facet"))
+        keys = {value: place_key(value) for value in set(place)}
         return cls(
             agency=list(reader.column_reader("agency_facet")),
-            place=list(reader.column_reader("place_facet")),
+            place=place,
             year=list(reader.column_reader("year")),
             date=list(reader.column_reader("date", translate=False)),
+            place_key=[keys[value] for value in place],
         )
 
 
@@ -118,7 +123,8 @@ def _date_bounds(request: SearchRequest) -> tuple[int, int]:
 def apply_filters(docs: Iterable[int], cols: Columns, request: SearchRequest, skip: str = "") -> set[int]:
     """The documents that pass the request's filters (all but the `skip` facet)."""
     agencies = set(request.agency) if skip != "agency" else set()
-    places = set(request.place) if skip != "place" else set()
+    # one place in any of its forms (NEW DELHI, New Delhi)
+    places = {place_key(p) for p in request.place} if skip != "place" else set()
     years = {str(y) for y in request.year} if skip != "year" else set()
     dated = bool(request.date_from or request.date_to)
     lo, hi = _date_bounds(request)
@@ -126,16 +132,20 @@ def apply_filters(docs: Iterable[int], cols: Columns, request: SearchRequest, sk
         d
         for d in docs
         if (not agencies or cols.agency[d] in agencies)
-        and (not places or cols.place[d] in places)
+        and (not places or cols.place_key[d] in places)
         and (not years or cols.year[d] in years)
         and (not dated or lo <= cols.date[d] <= hi)
     }
 
 
-def facet_counts(docs: set[int], cols: Columns, request: SearchRequest) -> dict[str, list[FacetCount]]:
+def facet_counts(
+    docs: set[int], cols: Columns, request: SearchRequest, sizes: dict[str, int] | None = None
+) -> dict[str, list[FacetCount]]:
     """Counts per agency, place and year. Each facet counts with the other
-    filters applied but not its own, so choosing PTI still shows Reuters."""
+    filters applied but not its own, so choosing PTI still shows Reuters.
+    Places are grouped by facets.place_key; `sizes` receives each facet's number of values."""
     facets = {}
+    limit = request.facet_limit or FACET_LIMIT
     for name in FACET_FIELDS:
         chosen = getattr(request, name)
         base = apply_filters(docs, cols, request, skip=name) if request.filtered else docs
@@ -143,11 +153,19 @@ def facet_counts(docs: set[int], cols: Columns, request: SearchRequest) -> dict[
         counts = Counter(values[d] for d in base)
         counts.pop("", None)
         counts.pop(None, None)  # type: ignore[call-overload]
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:FACET_LIMIT]
-        shown = {str(k) for k, _ in ranked}
+        key = place_key if name == "place" else str
+        groups = (
+            group_counts(counts, key)
+            if name == "place"
+            else {str(k): FacetCount(str(k), n) for k, n in counts.items()}
+        )
+        ranked = rank_facet(groups, limit)
+        shown = {key(fc.value) for fc in ranked}
         # a chosen value stays visible (with its count) even when it ranks low
-        ranked += [(str(v), counts.get(str(v), 0)) for v in chosen if str(v) not in shown]
-        facets[name] = [FacetCount(str(k), n) for k, n in ranked]
+        ranked += [groups.get(key(str(v)), FacetCount(str(v), 0)) for v in chosen if key(str(v)) not in shown]
+        facets[name] = ranked
+        if sizes is not None:
+            sizes[name] = len(groups)
     return facets
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import trafilatura
@@ -57,6 +58,10 @@ TAG_WINDOW = 64 * 1024
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # libxml2 drops content after some malformed doctypes (lxml bug 1955915); HTML needs none.
 DOCTYPE_RE = re.compile(r"\A\s*<!doctype[^>]*>", re.IGNORECASE)
+# When precision finds nothing: trafilatura's recall mode, then the article element itself.
+RECALL_OPTIONS: dict[str, Any] = {**TRAFILATURA_OPTIONS, "favor_precision": False, "favor_recall": True}
+ARTICLE_XPATH = "//article|//*[@itemprop='articleBody']|//*[@role='article']"
+
 # Page widgets trafilatura lets through as stand-alone paragraphs (matched in full,
 # case-insensitive). Ad labels, "Read more", share/subscribe prompts, bylines and
 # photo credits are wire.BOILERPLATE_PATTERNS' job; these are what only web pages have.
@@ -115,14 +120,43 @@ def parse_html(text: str) -> HtmlElement:
 
 
 def extract_body(tree: HtmlElement) -> str:
-    """Main text of a parsed page, paragraphs separated by blank lines ("" if none)."""
-    try:
-        text = trafilatura.extract(tree, **TRAFILATURA_OPTIONS)
-    # trafilatura walks the tree recursively in places; libxml2 caps depth, this is the backstop.
-    except RecursionError as err:
-        raise BadStoryError("HTML nested too deeply to extract") from err
-    lines = (line.strip() for line in (text or "").splitlines())
-    return "\n\n".join(line for line in lines if line and not is_widget_line(line))
+    """Main text of a parsed page, paragraphs separated by blank lines ("" if none).
+
+    trafilatura's precision mode first; when it finds nothing, its recall mode, then
+    the text of the page's own article element, before the page counts as having none.
+    """
+    for options in (TRAFILATURA_OPTIONS, RECALL_OPTIONS):
+        try:
+            text = trafilatura.extract(tree, **options)
+        # trafilatura walks the tree recursively in places; libxml2 caps depth, this is the backstop.
+        except RecursionError as err:
+            raise BadStoryError("HTML nested too deeply to extract") from err
+        body = clean_lines((text or "").splitlines())
+        if has_article_text(body):
+            return body
+    return clean_lines(article_element_lines(tree))
+
+
+def clean_lines(lines: Iterable[str]) -> str:
+    """Stripped non-empty lines without page widgets, as blank-line-separated paragraphs."""
+    stripped = (line.strip() for line in lines)
+    return "\n\n".join(line for line in stripped if line and not is_widget_line(line))
+
+
+def has_article_text(body: str) -> bool:
+    """Enough letters and digits to be a story, not a menu or a caption."""
+    return len(NON_WORD_RE.sub("", body)) >= MIN_BODY_CHARS
+
+
+def article_element_lines(tree: HtmlElement) -> list[str]:
+    """The paragraphs of the page's largest article element (<article>, itemprop=articleBody)."""
+    best: list[str] = []
+    for element in tree.xpath(ARTICLE_XPATH):
+        blocks = element.xpath(".//p|.//h2|.//h3|.//li|.//blockquote") or [element]
+        lines = [" ".join(b.text_content().split()) for b in blocks]
+        if sum(map(len, lines)) > sum(map(len, best)):
+            best = lines
+    return best
 
 
 def is_widget_line(line: str) -> bool:
@@ -148,9 +182,12 @@ def extract_html(html: bytes | str, *, url: str | None = None) -> Story:
     date = htmlmeta.find_date(tree, page_url)
     headlines = [title, htmlmeta.first_text(tree, "h1")]
     body = drop_headline(extract_body(tree), headlines)
-    if len(NON_WORD_RE.sub("", body)) < MIN_BODY_CHARS:
+    if not has_article_text(body):
         raise BadStoryError("no article text found")
-    story = story_from_text(body, id=page_id(raw), title=title, date=date, url=page_url, source=site)
+    # trafilatura chose the article: lines above its first paragraph are not chrome
+    story = story_from_text(
+        body, id=page_id(raw), title=title, date=date, url=page_url, source=site, chrome_above=False
+    )
     # htmldate's guess ranks below the story's own dateline, which story_from_text read.
     if story.date is None and (guessed := htmlmeta.guess_date(tree, page_url)):
         story = story.replace(date=guessed)

@@ -324,6 +324,9 @@ def guess_date(tree: HtmlElement, url: str = "") -> dt.date | None:
     """htmldate's guess at the publication date (for pages with no structured date)."""
     # Given a tree (never a URL string) htmldate fetches nothing and prunes a copy.
     found = htmldate_find_date(tree, url=url or None, **HTMLDATE_OPTIONS)
+    if not found:
+        # the extensive search trafilatura itself runs: slower, so only when the fast one found nothing
+        found = htmldate_find_date(tree, url=url or None, **{**HTMLDATE_OPTIONS, "extensive_search": True})
     return dt.date.fromisoformat(found) if found else None
 
 

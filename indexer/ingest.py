@@ -19,6 +19,7 @@ from typing import Protocol
 
 from . import corpus
 from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
+from .chrome import ChromeLines
 from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
 from .index import BuildReport, add_to_index, build_index, current_generation, fsync_path, indexed_ids
 from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
@@ -82,6 +83,15 @@ def iter_corpus_stories(root: Path) -> Iterator[Story | tuple[str, str]]:
             yield (corpus.relative_path(root, entry), str(e))
 
 
+def iter_story_texts(root: Path) -> Iterator[str]:
+    """The text of every readable story file (for counting recurring lines)."""
+    for path in corpus.iter_story_files(root):
+        try:
+            yield corpus.decode_story_bytes(path.read_bytes()) if path.suffix == ".txt" else ""
+        except (OSError, BadStoryError):
+            continue
+
+
 def count_story_files(root: Path) -> int:
     return sum(1 for _ in corpus.iter_story_files(root))
 
@@ -128,7 +138,9 @@ def check_corpus(
 def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | None = None) -> BuildReport:
     """A full build from the corpus, by a caller that holds the writer lock."""
     corpus.remove_stale_temp_files(corpus_dir)
-    stories = iter_corpus_stories(corpus_dir)
+    # lines recurring in many stories of one source are that site's chrome (issue 8)
+    chrome = ChromeLines.from_texts(iter_story_texts(corpus_dir))
+    stories = (chrome.clean(s) if isinstance(s, Story) else s for s in iter_corpus_stories(corpus_dir))
     expected = count_story_files(corpus_dir)
     report = build_index(index_dir, stories, on_progress=on_progress, take_lock=False, expected=expected)
     # every story file is indexed now, whatever an interrupted add left

@@ -7,6 +7,7 @@ engine (OpenSearch, say) is one more class with the same methods.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,8 @@ FACET_FIELDS = ("agency", "place", "year")
 DEFAULT_PAGELEN = 10
 # The index folder `wire reindex` builds and `wire serve` reads, relative to the working folder.
 DEFAULT_INDEX_DIR = "index"
+# The most values a facet lists when asked for all of them (the "more" page).
+MAX_FACET_VALUES = 1000
 
 
 class SearchError(ValueError):
@@ -45,6 +48,10 @@ class SearchRequest:
     date_to: dt.date | None = None
     facets: bool = False
     spelling: bool = False
+    # One hit per syndication cluster; False lists every copy (`--all-copies`, collapse=false).
+    collapse: bool = True
+    # Values per facet; None is the backend's short default list.
+    facet_limit: int | None = None
 
     def validate(self) -> None:
         """Raise SearchError when the request is out of bounds."""
@@ -58,6 +65,8 @@ class SearchRequest:
             raise SearchError(f"sort must be one of {', '.join(SORTS)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise SearchError("the from date is after the to date")
+        if self.facet_limit is not None and not 1 <= self.facet_limit <= MAX_FACET_VALUES:
+            raise SearchError(f"facet_limit must be between 1 and {MAX_FACET_VALUES}")
 
     @property
     def filtered(self) -> bool:
@@ -78,6 +87,8 @@ class Hit:
     score: float
     snippet: str
     byline: str = ""
+    source: str = ""  # the outlet or archive the story came from
+    body: str | None = None  # the story text, only when asked for (iter_hits(body=True))
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of `wire search --json` results."""
@@ -112,6 +123,8 @@ class SearchResults:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     suggestion: str | None = None  # "Did you mean" query string
     notice: str | None = None  # e.g. "query read as plain words"
+    # Distinct values per facet before the limit: more than shown means a "more" link.
+    facet_sizes: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -136,8 +149,54 @@ class IndexStats:
     agencies: list[FacetCount]
 
 
+@dataclass(frozen=True)
+class TimelineBucket:
+    """Stories dated from `start` to `end`, both days included."""
+
+    start: dt.date
+    end: dt.date
+    count: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Matches per day, week, month or year (`unit`), and the undated ones apart."""
+
+    unit: str
+    buckets: list[TimelineBucket]
+    undated: int = 0
+
+    @property
+    def dated(self) -> int:
+        return sum(b.count for b in self.buckets)
+
+    @property
+    def total(self) -> int:
+        return self.dated + self.undated
+
+    @property
+    def peak(self) -> int:
+        return max((b.count for b in self.buckets), default=0)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of /api/timeline and `wire search --timeline --json`."""
+        return {
+            "unit": self.unit,
+            "total": self.total,
+            "undated": self.undated,
+            "buckets": [
+                {"start": b.start.isoformat(), "end": b.end.isoformat(), "count": b.count}
+                for b in self.buckets
+            ],
+        }
+
+
 class SearchBackend(Protocol):
-    """The small interface a search engine offers the CLI and the web UI."""
+    """The small interface a search engine offers the CLI and the web UI.
+
+    An empty query means every story for `timeline` and `iter_hits` (export,
+    feeds); `search` answers it with nothing.
+    """
 
     def search(self, request: SearchRequest) -> SearchResults: ...
 
@@ -150,5 +209,15 @@ class SearchBackend(Protocol):
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]: ...
 
     def stats(self) -> IndexStats: ...
+
+    def timeline(self, request: SearchRequest) -> Timeline:
+        """Matches per date over the whole match set (paging ignored);
+        `indexer.timeline.build_timeline` turns per-day counts into one."""
+        ...
+
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
+        """Up to `limit` hits in the request's order, across all pages, made one
+        at a time as they are consumed (export, feeds); `body` fills Hit.body."""
+        ...
 
     def close(self) -> None: ...

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import itertools
+import math
 import re
 import threading
 import time
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from whoosh import collectors, highlight, query
@@ -44,14 +46,17 @@ from .queries import (
     query_stop_terms,
 )
 from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus, score_documents
-from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults
+from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
 from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
+from .timeline import build_timeline
 
 # Searches remembered per index version (a repeated or paged query costs nothing).
 RESULT_CACHE_SIZE = 512
 SNIPPET_CHARS = 220
 SNIPPET_FRAGMENTS = 2
+# Hits whose match offsets one export step loads for its snippets (see narrow_highlighting).
+HIGHLIGHT_BATCH = 200
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
@@ -168,13 +173,12 @@ class DeadlineCollector(collectors.FilterCollector):
             child.collect(sub_docnum)
 
 
-def timed_search(s, q, *, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
-    """s.search(q, **kwargs), stopped after half the request's time budget with
-    the best hits found by then: a query of hundreds of common words or prefixes
-    took Whoosh tens of seconds to score, holding a server thread all along."""
-    collector = DeadlineCollector(
-        s.collector(**kwargs), filter, mask, time.monotonic() + MAX_SEARCH_SECONDS / 2
-    )
+def search_until(s, q, *, seconds: float | None, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
+    """s.search(q, **kwargs), stopped after `seconds` (None: never) with the best
+    hits found by then: a query of hundreds of common words or prefixes took
+    Whoosh tens of seconds to score, holding a server thread all along."""
+    deadline = math.inf if seconds is None else time.monotonic() + seconds
+    collector = DeadlineCollector(s.collector(**kwargs), filter, mask, deadline)
     try:
         s.search_with_collector(q, collector)
     except TimeLimit:
@@ -186,6 +190,22 @@ def _close_all(searchers: set) -> None:  # type: ignore[type-arg]
     for s in list(searchers):
         s.close()
     searchers.clear()
+
+
+def narrow_highlighting(hits: list) -> None:  # type: ignore[type-arg]
+    """Make the next snippets read character offsets for these hits only.
+
+    Whoosh's highlighter loads the match offsets of every collected hit at the
+    first snippet and keeps them: for an export of 100,000 hits that is memory
+    growing with the export. Touches Results internals (top_n, _char_cache),
+    safe because whoosh-reloaded is pinned.
+    """
+    by_results: dict[int, tuple] = {}  # type: ignore[type-arg]
+    for hit in hits:
+        by_results.setdefault(id(hit.results), (hit.results, []))[1].append((hit.score, hit.docnum))
+    for results, top_n in by_results.values():
+        results.top_n = top_n
+        results._char_cache = {}
 
 
 def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
@@ -285,16 +305,18 @@ class WhooshSearch:
             notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
         hits = [self._hit(hit) for hit in ranked[start:need]]
+        sizes: dict[str, int] = {}
         return SearchResults(
             request,
             len(allowed),
             hits,
             time.perf_counter() - started,
-            facets=facet_counts(matches, cols, request) if cols and request.facets else {},
+            facets=facet_counts(matches, cols, request, sizes) if cols and request.facets else {},
             suggestion=suggest_query(s, request.query, lambda: self._vocabulary(s))
             if request.spelling
             else None,
             notice=notice,
+            facet_sizes=sizes,
         )
 
     def _read(self, s, request: SearchRequest, memo: dict):  # type: ignore[no-untyped-def,type-arg]
@@ -306,7 +328,7 @@ class WhooshSearch:
             return None, set(), set(), None, notice
         q, broad = limit_expansions(q, s.reader())
         notice = notice or broad
-        plan = self._plan(s, q, request.query)
+        plan = self._plan_words(s, q, request.query)
         hidden = self._hidden(s)
         cols = self._columns(s) if (request.filtered or request.facets) else None
 
@@ -324,7 +346,7 @@ class WhooshSearch:
                     plan, matches, allowed, notice = fallback, found, passing, notice or LOOSE_NOTICE
         return plan, matches, allowed, cols, notice
 
-    def _plan(self, s, q: query.Query, qstring: str) -> QueryPlan:  # type: ignore[no-untyped-def]
+    def _plan_words(self, s, q: query.Query, qstring: str) -> QueryPlan:  # type: ignore[no-untyped-def]
         total = max(1, s.doc_count_all())
 
         def share(clause: query.Query) -> float:
@@ -336,11 +358,22 @@ class WhooshSearch:
         return plan_query(q, qstring, self._ranking, stats)
 
     def _ranked(
-        self, s, plan: QueryPlan, request: SearchRequest, need: int, allowed, hidden, memo=None, snippets=True
+        self,
+        s,
+        plan: QueryPlan,
+        request: SearchRequest,
+        need: int,
+        allowed,
+        hidden,
+        memo=None,
+        seconds=MAX_SEARCH_SECONDS / 2,
+        snippets=True,
     ):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
-        ones (some of the words) by score; or all matches by date. With `snippets`,
-        ready to highlight."""
+        ones (some of the words) by score; or all matches by date. Each search
+        stops after `seconds` (None: exports and evaluation, which must be whole).
+        With `snippets`, ready to highlight."""
+        timed_search = functools.partial(search_until, seconds=seconds)
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
             results = [
@@ -348,7 +381,7 @@ class WhooshSearch:
             ]
         else:
             depth = max(need, self._ranking.feedback_rerank) if self._ranking.feedback_docs > 0 else need
-            first = self._tiers(s, self._with_proximity(plan), depth, allowed, hidden)
+            first = self._tiers(s, self._with_proximity(plan), depth, allowed, hidden, timed_search)
             results = self._with_feedback(s, plan, first, need, hidden)
         if snippets:
             record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
@@ -357,7 +390,7 @@ class WhooshSearch:
         return [hit for r in results for hit in top_hits(r)]
 
     @staticmethod
-    def _tiers(s, plan: QueryPlan, need: int, allowed, hidden) -> list:  # type: ignore[no-untyped-def,type-arg]
+    def _tiers(s, plan: QueryPlan, need: int, allowed, hidden, timed_search) -> list:  # type: ignore[no-untyped-def,type-arg]
         """Whoosh results of the strict query, then of the loose one for the rest.
 
         Queries are normalized first: Whoosh scores an Or nested three deep wrongly
@@ -411,10 +444,79 @@ class WhooshSearch:
             r.top_n, left = r.top_n[:left], max(0, left - len(r.top_n))
         return first
 
+    # -- timeline and export (views of the whole match set) ---------------------------
+
+    def _plan(self, s, request: SearchRequest) -> QueryPlan | None:  # type: ignore[no-untyped-def]
+        """The query plan of a request as `_search` makes it; every story for "" ."""
+        if not request.query.strip():
+            return QueryPlan(query.Every())
+        # the same reading as search(), the loose fallback included, so counts agree
+        return self._read(s, request, {})[0]
+
+    def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+        """Document numbers of every match that passes the filters: what `total` counts."""
+        matches = match_set(s, plan.everything, memo) - self._hidden(s)
+        return apply_filters(matches, self._columns(s), request) if request.filtered else matches
+
+    def timeline(self, request: SearchRequest) -> Timeline:
+        """Matches per day from the date column, bucketed by `build_timeline`."""
+        request.validate()
+        s = self.searcher()
+        # paging, sort, facets and spelling do not change the match set
+        same = dataclasses.replace(
+            request, page=1, pagelen=10, sort="relevance", facets=False, spelling=False, facet_limit=None
+        )
+        key = (self._version(s), same)
+        cache = self.__dict__.setdefault("_timelines", OrderedDict())
+        with self._lock:
+            if key in cache:
+                return cache[key]
+        try:
+            plan = self._plan(s, request)
+            allowed = self._allowed(s, request, plan, {}) if plan else set()
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        dates = self._columns(s).date
+        raw = Counter(dates[d] for d in allowed)
+        undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
+        days: Counter[dt.date] = Counter()
+        for value, n in raw.items():
+            if 0 < value < MISSING_DATE:
+                days[long_to_datetime(value).date()] += n
+        timeline = build_timeline(days, undated)
+        with self._lock:
+            cache[key] = timeline
+            while len(cache) > RESULT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return timeline
+
+    def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
+        """Up to `limit` hits in the request's order across all pages; each Hit
+        (stored fields, snippet) is made only when the consumer asks for it."""
+        request.validate()
+        s = self.searcher()
+        try:
+            plan = self._plan(s, request)
+            if plan is None or limit < 1:
+                return
+            memo: dict = {}
+            allowed = self._allowed(s, request, plan, memo) if request.filtered else None
+            ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo, seconds=None)
+        except (ValueError, TypeError, IndexError, RecursionError) as e:
+            raise SearchError(f"cannot run this query: {e}") from None
+        for start in range(0, len(ranked), HIGHLIGHT_BATCH):
+            batch = ranked[start : start + HIGHLIGHT_BATCH]
+            narrow_highlighting(batch)
+            # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
+            ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
+            while batch:
+                yield self._hit(batch.pop(0), highlight=bool(request.query.strip()), body=body)
+
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
         with self._lock:
             self._results.clear()
+            self.__dict__.pop("_timelines", None)
 
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
@@ -423,7 +525,7 @@ class WhooshSearch:
         plan = self._read(s, request, {})[0]
         if plan is None:
             return []
-        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s), snippets=False)
+        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s), seconds=None, snippets=False)
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
@@ -462,9 +564,9 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(self, hit, highlight: bool = True, body: bool = False) -> Hit:  # type: ignore[no-untyped-def]
         fields = hit.fields()
-        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS)
+        snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
         return Hit(
             id=fields["id"],
@@ -477,6 +579,8 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            source=fields.get("source", ""),
+            body=fields.get("body", "") if body else None,
         )
 
     def get_story(self, story_id: str) -> Story | None:

@@ -7,21 +7,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from dateutil import parser as dateparser
 
-from .rules import (
-    AGENCY_NAMES,
-    AGENCY_NAMES_LOWER,
-    BOILERPLATE_RE,
-    DATELINE_RE,
-    MAX_BOILERPLATE_CHARS,
-    MONTHS,
-    SIGNOFF_PATTERNS,
-    SIGNOFF_TAIL_CHARS,
-)
+from .agencies import normalise_agency
+from .credits import find_credit
+from .datelines import Dateline, dateline_date, normalise_place, parse_dateline
+from .ending import drop_after_signoff, drop_chrome_below, drop_related_links, split_signoff
+from .layout import DROPPED, HEADER, Fate, Layout, boilerplate_rule, sort_lines
 from .story import BadStoryError, Story
+
+__all__ = [
+    "Dateline",
+    "dateline_date",
+    "derive_title",
+    "explain_story",
+    "explain_text",
+    "is_boilerplate",
+    "normalise_agency",
+    "normalise_place",
+    "parse_dateline",
+    "parse_header",
+    "parse_story",
+    "split_signoff",
+    "story_from_text",
+    "strip_boilerplate",
+]
 
 # --- headers -----------------------------------------------------------------------------
 
@@ -32,6 +43,8 @@ HEADER_LINE_RE = re.compile(r"^(?P<key>[A-Za-z]+):[ \t]*(?P<value>.*?)\s*$")
 DATE_FIELD_RE = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*")
 
 TITLE_MAX_CHARS = 110
+# A dateline's day takes its year from a stamp on the page this many days from it at most.
+DATELINE_STAMP_DAYS = 7
 # A full stop, ! or ? then space and a capital or quote: a candidate sentence end.
 SENTENCE_END_RE = re.compile(r"(?<=[\w)\"”’])[.!?][\"”’]?(?=\s+[A-Z\"“‘])")
 # Words whose full stop does not end a sentence.
@@ -86,19 +99,6 @@ ABBREVIATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Dateline:
-    """What a dateline says; `end` is where the story text starts after it."""
-
-    text: str
-    place: str
-    agency: str
-    month: int | None
-    day: int | None
-    year: int | None
-    end: int
-
-
 def parse_header(text: str) -> tuple[dict[str, str], str]:
     """Split a corpus file into its header fields and the body text."""
     fields: dict[str, str] = {}
@@ -143,82 +143,9 @@ def parse_date(value: str) -> dt.date | None:
     return first.date()
 
 
-def normalise_place(place: str) -> str:
-    """'NEW DELHI' -> 'New Delhi'; mixed case is kept as written."""
-    place = place.strip(" ,.-")
-    return place.title() if place.isupper() else place
-
-
-def normalise_agency(name: str) -> str:
-    """Canonical agency name for a spelling found in copy."""
-    name = name.strip()
-    return AGENCY_NAMES.get(name) or AGENCY_NAMES_LOWER.get(name.lower(), name)
-
-
-def parse_dateline(text: str) -> Dateline | None:
-    """Read the dateline that opens `text`, or None when there is none."""
-    m = DATELINE_RE.match(text[:200])
-    if not m:
-        return None
-    agency = m["agency"] or m["agency_only"]
-    # "Tokyo, March 3 the company said" is prose: a date alone needs a separator;
-    # "The Press Trust of India (PTI) said" too: an agency without a date needs
-    # a separator or a place in capitals ("WASHINGTON (AP) The ...").
-    if not m["sep"] and not (m["month"] and agency) and not m["place"].isupper():
-        return None
-    # Without an agency or a date only a place in capitals makes a dateline
-    # ("WASHINGTON —", "NEW DELHI:"); "Officials said: ..." is prose.
-    if not agency and not m["month"] and not m["place"].isupper():
-        return None
-    return Dateline(
-        text=m.group(0).strip(),
-        place=normalise_place(m["place"]),
-        agency=normalise_agency(agency) if agency else "",
-        month=MONTHS[m["month"].lower()] if m["month"] else None,
-        day=int(m["day"]) if m["day"] else None,
-        year=int(m["year"]) if m["year"] else None,
-        end=m.end(),
-    )
-
-
-def dateline_date(line: Dateline, near: dt.date | None = None) -> dt.date | None:
-    """The date a dateline names, taking the year from itself or from `near`."""
-    if line.month is None or line.day is None:
-        return None
-    year = line.year or (near.year if near else None)
-    if year is None:
-        return None
-    try:
-        return dt.date(year, line.month, line.day)
-    except ValueError:
-        return None
-
-
-def split_signoff(body: str) -> tuple[str, str, str]:
-    """Remove trailing sign-offs; return (body, slug, agency named by the sign-off)."""
-    slugs: list[str] = []
-    agency = ""
-    changed = True
-    while changed:
-        changed = False
-        # sign-offs sit at the very end: search only the tail, not the whole story
-        offset = max(0, len(body) - SIGNOFF_TAIL_CHARS)
-        tail = body[offset:]
-        for pattern in SIGNOFF_PATTERNS:
-            m = pattern.search(tail)
-            if m and offset + m.start("slug") > 0:
-                slugs.insert(0, " ".join(m["slug"].split()))
-                agency = agency or normalise_agency(m.groupdict().get("agency") or "")
-                body = body[: offset + m.start()].rstrip()
-                changed = True
-                break
-    return body, " ".join(slugs), agency
-
-
 def is_boilerplate(paragraph: str) -> bool:
     """True for a stand-alone line of site junk (ad label, share prompt, credit...)."""
-    text = paragraph.strip()
-    return len(text) <= MAX_BOILERPLATE_CHARS and BOILERPLATE_RE.fullmatch(text) is not None
+    return bool(boilerplate_rule(paragraph))
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -238,23 +165,46 @@ def strip_boilerplate(paragraphs: list[str]) -> list[str]:
     return [p for p in kept if p]
 
 
+# Words ending in a full stop that do not end a sentence: initials ("M.K", "U.S").
+INITIALS_RE = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
+
+
 def lead_sentence(text: str) -> str:
-    """The first sentence of a paragraph; abbreviations like "Dr." do not end it."""
+    """The first sentence of a paragraph; "Dr.", "U.S." and "M.K. Stalin" do not end it."""
     for m in SENTENCE_END_RE.finditer(text):
         word = text[: m.start() + 1].rsplit(None, 1)[-1].rstrip(".").lstrip('("“‘')
-        if word.lower() in ABBREVIATIONS or len(word) == 1:
+        if word.lower() in ABBREVIATIONS or len(word) == 1 or INITIALS_RE.fullmatch(word):
             continue
         return text[: m.start() + 1]
     return text
 
 
 def derive_title(body: str, limit: int = TITLE_MAX_CHARS) -> str:
-    """A short headline from the lead sentence, cut at a word boundary."""
-    sentence = lead_sentence(body.strip().split("\n", 1)[0]).rstrip()
+    """A short headline from the lead sentence, cut at a word boundary (never in initials)."""
+    lines = [ln for ln in body.strip().split("\n") if ln.strip() and not is_boilerplate(ln)]
+    sentence = lead_sentence(lines[0] if lines else "").rstrip()
     if len(sentence) <= limit:
         return sentence
-    cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
-    return cut + "…"
+    words = sentence[:limit].rsplit(" ", 1)[0].split(" ")
+    # "... Chief Minister M.K." would cut a name: step back over initials
+    while len(words) > 1 and INITIALS_RE.fullmatch(words[-1].rstrip(".")) and words[-1].endswith("."):
+        words.pop()
+    return " ".join(words).rstrip(" ,;:-–—") + "…"
+
+
+def story_date(layout: Layout, header_date: dt.date | None) -> dt.date | None:
+    """Header first, then the dateline (its year, or a stamp's), then a stamp or credit line."""
+    if header_date:
+        return header_date
+    near = layout.stamp_date or (layout.credit.date if layout.credit else None)
+    line = layout.dateline
+    if line and line.month and line.day:
+        date = dateline_date(line, near)
+        # a stamp far from the dateline's day is about something else: trust the stamp
+        if date and near and not line.year and abs((date - near).days) > DATELINE_STAMP_DAYS:
+            return near
+        return date or near
+    return near
 
 
 def story_from_text(
@@ -269,48 +219,89 @@ def story_from_text(
     agency: str = "",
     slug: str = "",
     path: str = "",
+    chrome_above: bool = True,
 ) -> Story:
-    """Clean raw story text and read its wire metadata into a Story."""
-    paragraphs = strip_boilerplate(split_paragraphs(body))
-    if not paragraphs:
-        raise BadStoryError("no story text")
-    dateline = parse_dateline(paragraphs[0])
-    if dateline:
-        paragraphs[0] = paragraphs[0][dateline.end :].strip()
-        if not paragraphs[0]:
-            paragraphs.pop(0)
-    text, found_slug, signoff_agency = split_signoff("\n\n".join(paragraphs))
-    if not text.strip():
-        raise BadStoryError("no story text after removing the dateline and sign-off")
-    return Story(
+    """Clean raw story text and read its wire metadata into a Story.
+
+    `chrome_above=False` for text an extractor already chose as the article: lines
+    above the first paragraph are then kept unless a dateline follows them."""
+    return explain_story(
+        body,
         id=id,
-        title=title.strip() or derive_title(text),
-        body=text,
-        date=date or (dateline_date(dateline, None) if dateline else None),
-        place=place or (dateline.place if dateline else ""),
-        agency=agency or (dateline.agency if dateline else "") or signoff_agency,
-        slug=slug or found_slug,
+        chrome_above=chrome_above,
+        title=title,
+        date=date,
         url=url,
         source=source,
-        dateline=dateline.text if dateline else "",
+        place=place,
+        agency=agency,
+        slug=slug,
         path=path,
+    )[0]
+
+
+def explain_story(
+    body: str, *, id: str, chrome_above: bool = True, **fields: object
+) -> tuple[Story, list[Fate]]:
+    """The Story and, line by line, what became of each line of `body` and by which rule."""
+    layout = sort_lines(body, chrome_above=chrome_above)
+    if not layout.paragraphs:
+        raise BadStoryError("no story text")
+    drop_after_signoff(layout)
+    if chrome_above:
+        drop_related_links(layout)
+        drop_chrome_below(layout)
+    text, found_slug, signoff_agency = split_signoff("\n\n".join(layout.paragraphs))
+    if not text.strip():
+        raise BadStoryError("no story text after removing the dateline and sign-off")
+    if found_slug:
+        layout.fates.append(Fate(found_slug, DROPPED, "sign-off"))
+    line, credit = layout.dateline, layout.credit
+    title = str(fields.get("title") or "").strip()
+    story = Story(
+        id=id,
+        title=title or layout.headline or derive_title(text),
+        body=text,
+        date=story_date(layout, fields.get("date")),  # type: ignore[arg-type]
+        place=str(fields.get("place") or "")
+        or (line.place if line else "")
+        or (credit.place if credit else ""),
+        agency=str(fields.get("agency") or "")
+        or (line.agency if line else "")
+        or layout.byline_agency
+        or (credit.agency if credit else "")
+        or signoff_agency
+        or find_credit(layout.lines)[0],
+        slug=str(fields.get("slug") or "") or found_slug,
+        url=str(fields.get("url") or ""),
+        source=str(fields.get("source") or ""),
+        dateline=line.text if line else "",
+        byline=layout.byline,
+        path=str(fields.get("path") or ""),
     )
+    return story, layout.fates
 
 
 def parse_story(text: str, *, path: str | None = None, id: str | None = None) -> Story:
     """Parse one corpus file's text (header optional) into a cleaned Story."""
+    return explain_text(text, path=path, id=id)[0]
+
+
+def explain_text(text: str, *, path: str | None = None, id: str | None = None) -> tuple[Story, list[Fate]]:
+    """Parse one corpus file's text and say, line by line, what became of each line."""
     if "\x00" in text:
         raise BadStoryError("binary content (NUL bytes)")
     if not text.strip():
         raise BadStoryError("empty file")
+    # old Mac files end lines with a bare \r: read as one line, the header swallowed the story
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     fields, body = parse_header(text)
-    date = parse_date(fields.get("date", ""))
-    story_id = id or story_id_from_path(path) or "story"
-    return story_from_text(
+    header = text[: len(text) - len(body)] if body and text.endswith(body) else ""
+    story, fates = explain_story(
         body,
-        id=story_id,
+        id=id or story_id_from_path(path) or "story",
         title=fields.get("title", ""),
-        date=date,
+        date=parse_date(fields.get("date", "")),
         url=fields.get("url", ""),
         source=fields.get("source", ""),
         place=fields.get("place", ""),
@@ -318,6 +309,8 @@ def parse_story(text: str, *, path: str | None = None, id: str | None = None) ->
         slug=fields.get("slug", ""),
         path=path or "",
     )
+    header_fates = [Fate(line.strip(), HEADER) for line in header.splitlines() if line.strip()]
+    return story, header_fates + fates
 
 
 def story_id_from_path(path: str | None) -> str:

@@ -163,3 +163,63 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# --- research views (timeline, export, feeds, facets): the test corpus plus stories that
+# test them: undated ones, one place written three ways, headlines a spreadsheet would run.
+RESEARCH_STORIES = {
+    "undated-ferry": "Title: Ferry services resume after storm\n\nFerries ran again, the government said.\n",
+    "undated-bridge": "Title: Old bridge to close for repairs\n\nThe government will close the old bridge.\n",
+    "delhi-caps-1": (
+        "Title: Metro line opens in the capital\nDate: 2024-04-02\nAgency: PTI\nPlace: NEW DELHI\n\n"
+        "A new metro line opened, the government said.\n"
+    ),
+    "delhi-caps-2": (
+        "Title: Air quality improves after rain\nDate: 2024-04-03\nAgency: PTI\nPlace: NEW DELHI\n\n"
+        "Air quality improved after rain, the government said.\n"
+    ),
+    "delhi-dotted": (
+        "Title: Book fair draws crowds\nDate: 2024-04-04\nAgency: IANS\nPlace: New-Delhi.\n\n"
+        "The book fair drew large crowds; the government welcomed it.\n"
+    ),
+    "formula-hyperlink": (
+        'Title: =HYPERLINK("http://evil.example/","click") exports rise\nDate: 2024-04-05\nAgency: AP\n'
+        "Place: Geneva\n\n@SUM(A1:A9) a government statement began; exports rose.\n"
+    ),
+    "formula-minus": (
+        "Title: -5% fall in government bond sales\nDate: 2024-04-06\nAgency: AFP\nPlace: Lima\n\n"
+        "+91 22 5555 was the number the government gave; bond sales fell.\n"
+    ),
+    "nairobi-rains": (
+        "Title: Long rains arrive early\nDate: 2024-04-07\nAgency: Reuters\nPlace: Nairobi\n\n"
+        "The long rains arrived early, the government's weather service said.\n"
+    ),
+}
+
+
+def write_research_corpus(root: Path) -> Path:
+    write_corpus(root)
+    for story_id, text in RESEARCH_STORIES.items():
+        (root / f"{story_id}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def research_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the research corpus, built once; tests must not change it."""
+    corpus = write_research_corpus(tmp_path_factory.mktemp("research-corpus"))
+    index = tmp_path_factory.mktemp("research-index")
+    reindex(corpus, index)
+    return index
+
+
+@pytest.fixture
+def research_app(research_index: Path):
+    app = create_app({"TESTING": True, "INDEX": str(research_index)})
+    yield app
+    close_backend(app)
+
+
+@pytest.fixture
+def research_client(research_app):
+    return research_app.test_client()

@@ -35,6 +35,7 @@ from indexer.locking import IndexBusyError, index_lock, is_locked
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import BadStoryError, Story
+from indexer.wire import parse_story
 
 SECRET_PAGE = (
     b"<html><head><title>Elsewhere</title></head><body><article><h1>Planted page</h1>"
@@ -359,6 +360,12 @@ def test_a_real_cp1252_page_stays_cp1252():
 
 def test_bare_carriage_returns_separate_words():
     assert reflow_reuters_body("first line\rsecond line") == "first line second line"
+
+
+def test_a_story_file_with_bare_carriage_returns_keeps_its_header_and_lines():
+    story = parse_story("Title: A headline\rDate: 2024-02-19\r\rFirst line\rsecond line.", path="x.txt")
+    assert (story.title, story.date.isoformat()) == ("A headline", "2024-02-19")
+    assert story.body == "First line\nsecond line."
 
 
 def test_truncated_sgml_reports_its_cut_record():

@@ -13,7 +13,7 @@ from flask import Flask, Response
 
 from indexer.search import DEFAULT_INDEX_DIR, DEFAULT_PAGELEN
 
-from . import api, backend, errors, views
+from . import api, backend, errors, exports, feeds, views
 
 DEFAULTS: dict[str, Any] = {
     # the index folder `wire reindex` builds
@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "BACKEND": "indexer.searching:WhooshSearch",
     "PAGELEN": DEFAULT_PAGELEN,
     "MORE_LIKE_THIS": 5,
+    # entries in a search's Atom feed (its newest matches)
+    "FEED_ENTRIES": 20,
 }
 
 # No inline script or style anywhere: the pages work with these as they are.
@@ -47,6 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(feeds.bp)
     app.after_request(add_security_headers)
     return app
 

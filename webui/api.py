@@ -1,8 +1,8 @@
-"""The JSON API: /api/search (the `wire search --json` shape and more) and /api/story/<id>."""
+"""The JSON API: /api/search (the `wire search --json` shape and more), /api/timeline and /api/story/<id>."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from indexer.search import SearchError
 
@@ -33,7 +33,22 @@ def search() -> Response:
         suggestion=results.suggestion,
         notice=results.notice,
         took_ms=round(results.seconds * 1000, 1),
+        facet_sizes=results.facet_sizes,
     )
+    return jsonify(data)
+
+
+@bp.get("/timeline")
+def timeline() -> Response:
+    """Matches per day, week, month or year; no q counts every story. Each bucket
+    carries the search URL of its date range when there is a query."""
+    params = SearchParams.from_args(request.args)
+    found = get_backend().timeline(params.to_request(1))
+    data = {"query": params.q, **found.to_dict()}
+    if params.has_query:
+        for bucket, out in zip(found.buckets, data["buckets"], strict=True):  # type: ignore[call-overload]
+            narrowed = params.replace(date_from=bucket.start, date_to=bucket.end)
+            out["search"] = url_for("pages.search", **narrowed.args())
     return jsonify(data)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from indexer.facets import place_key
 from indexer.search import (
     DEFAULT_SORT,
     MAX_PAGE,
@@ -162,14 +163,15 @@ class SearchParams:
         return dataclasses.replace(self, **changes)
 
     def has(self, name: str, value: str) -> bool:
-        return _typed(name, value) in getattr(self, name)
+        typed = _typed(name, value)
+        return any(_same(name, v, typed) for v in getattr(self, name))
 
     def toggle(self, name: str, value: str) -> SearchParams:
-        """Add a filter value, or remove it when it is on."""
+        """Add a filter value, or remove it (in any of its forms) when it is on."""
         current = getattr(self, name)
         typed = _typed(name, value)
-        new = tuple(v for v in current if v != typed) if typed in current else (*current, typed)
-        return self.replace(**{name: new})
+        kept = tuple(v for v in current if not _same(name, v, typed))
+        return self.replace(**{name: kept if len(kept) < len(current) else (*current, typed)})
 
     def active_filters(self) -> list[tuple[str, str, SearchParams]]:
         """(label, value, params without it) for each filter that is on."""
@@ -187,3 +189,8 @@ class SearchParams:
 
 def _typed(name: str, value: str) -> str | int:
     return int(value) if name == "year" else value
+
+
+def _same(name: str, a: str | int, b: str | int) -> bool:
+    """Equal filter values; places in any form (NEW DELHI is New Delhi)."""
+    return place_key(str(a)) == place_key(str(b)) if name == "place" else a == b

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from indexer.search import MAX_PAGE, SearchResults
+from indexer.search import FACET_FIELDS, MAX_FACET_VALUES, MAX_PAGE, SearchResults, Timeline
 
 from .backend import get_backend
+from .charts import UNIT_HEADINGS, VIEW_HEIGHT, VIEW_WIDTH, timeline_bars
 from .params import SearchParams, is_story_id, read_query
 
 bp = Blueprint("pages", __name__)
@@ -23,6 +25,9 @@ SEARCH_TIPS = (
     "Remove filters or widen the date range.",
 )
 FACET_LABELS = (("agency", "Agency"), ("place", "Place"), ("year", "Year"))
+FACET_PLURALS = {"agency": "agencies", "place": "places", "year": "years"}
+# Values a facet shows beside the results; a "more" link lists them all.
+FACET_SHOWN = 10
 # The /syntax page: each example links to its search.
 SYNTAX_EXAMPLES = (
     ("defence innovation", "Words: stories with either word, the best matches first."),
@@ -66,16 +71,48 @@ def home() -> str:
 def search() -> str:
     params = SearchParams.from_args(request.args)
     results: SearchResults | None = None
+    timeline: Timeline | None = None
     if params.has_query:
         pagelen = current_app.config["PAGELEN"]
-        results = get_backend().search(params.to_request(pagelen, facets=True, spelling=True))
+        wanted = params.to_request(pagelen, facets=True, spelling=True)
+        backend = get_backend()
+        results = backend.search(dataclasses.replace(wanted, facet_limit=FACET_SHOWN))
+        if results.total:
+            timeline = backend.timeline(wanted)
     return render_template(
         "search.html",
         params=params,
         results=results,
         tips=SEARCH_TIPS,
         facet_labels=FACET_LABELS,
+        facet_plurals=FACET_PLURALS,
         max_page=MAX_PAGE,
+        timeline=timeline,
+        bars=timeline_bars(timeline) if timeline else [],
+        chart_width=VIEW_WIDTH,
+        chart_height=VIEW_HEIGHT,
+        unit_headings=UNIT_HEADINGS,
+    )
+
+
+@bp.get("/search/facet/<name>")
+def facet(name: str) -> str:
+    """Every value of one facet for a search (the sidebar shows the top few)."""
+    if name not in FACET_FIELDS:
+        abort(404, "There is no such filter.")
+    params = SearchParams.from_args(request.args)
+    results = None
+    if params.has_query:
+        wanted = params.to_request(1, facets=True)
+        results = get_backend().search(dataclasses.replace(wanted, facet_limit=MAX_FACET_VALUES))
+    return render_template(
+        "facet.html",
+        params=params,
+        results=results,
+        name=name,
+        label=dict(FACET_LABELS)[name],
+        plural=FACET_PLURALS[name],
+        max_values=MAX_FACET_VALUES,
     )
 
 

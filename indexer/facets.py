@@ -1,0 +1,58 @@
+"""Facet values as people read them: forms of one place name grouped together.
+
+Pure and engine-neutral. Datelines write places in capitals (`NEW DELHI`), pages
+in title case (`New Delhi`), some with and some without full stops (`St. Louis`,
+`St Louis`): one place, one facet entry, one filter. A backend counts raw values
+and keys them with `place_key`; `group_counts` picks the display form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Mapping
+
+from .search import FacetCount
+
+# Punctuation and spacing that do not make a different place ("St. Louis", "St Louis").
+NON_WORD_RE = re.compile(r"[\W_]+")
+
+
+def place_key(value: str) -> str:
+    """The grouping key: accents, case, punctuation and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(NON_WORD_RE.sub(" ", letters.casefold()).split())
+
+
+def is_shouting(value: str) -> bool:
+    """True for a form in capitals, as datelines write places."""
+    return value.isupper()
+
+
+def title_form(value: str) -> str:
+    """NEW DELHI -> New Delhi; each word capitalised, the rest in lower case."""
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), value.lower())
+
+
+def display_form(forms: Mapping[str, int]) -> str:
+    """The form to show: the most used one not in capitals, else the most used in title case."""
+    ranked = sorted(forms.items(), key=lambda kv: (is_shouting(kv[0]), -kv[1], kv[0]))
+    best = ranked[0][0]
+    return title_form(best) if is_shouting(best) else best
+
+
+def group_counts(counts: Mapping[str, int], key: Callable[[str], str] = place_key) -> dict[str, FacetCount]:
+    """Raw value counts grouped by key: {key: FacetCount(display form, total)}."""
+    forms: dict[str, Counter[str]] = {}
+    for value, n in counts.items():
+        k = key(value)
+        if k:
+            forms.setdefault(k, Counter())[value] += n
+    return {k: FacetCount(display_form(f), sum(f.values())) for k, f in forms.items()}
+
+
+def rank_facet(counts: Mapping[str, FacetCount], limit: int) -> list[FacetCount]:
+    """The `limit` largest groups, most stories first, ties by name."""
+    return sorted(counts.values(), key=lambda fc: (-fc.count, fc.value))[:limit]

@@ -1,0 +1,78 @@
+"""`wire serve` as users run it: real processes on a free loopback port, real HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import free_port, wait_until_serving
+from tests.test_faults import process_alive
+
+
+def children_of(pid: int) -> list[int]:
+    """Live child processes of `pid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.fixture
+def serving(index_dir: Path, tmp_path: Path):
+    """Start `wire serve --workers 2`; yields (base URL, the master process)."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    wire = Path(sys.executable).with_name("wire")
+    command = [str(wire), "serve", "--port", str(port), "--workers", "2", "--index", str(index_dir)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base + "/", proc, log)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def fetch(url: str) -> tuple[int, dict]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_workers_answer_concurrent_clients(serving):
+    base, proc = serving
+    assert len(children_of(proc.pid)) == 2
+    urls = [
+        f"{base}/api/search?q=government+{word}" for word in ("monsoon", "election", "cricket", "shares") * 5
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(fetch, urls))
+    assert {status for status, _ in answers} == {200}
+    assert all(data["total"] > 0 for _, data in answers)
+
+
+def test_workers_die_with_a_killed_server(serving):
+    _, proc = serving
+    workers = children_of(proc.pid)
+    assert len(workers) == 2
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(map(process_alive, workers)):
+        time.sleep(0.05)
+    assert not any(map(process_alive, workers))

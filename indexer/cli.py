@@ -36,12 +36,20 @@ from .ingest import (
     reindex,
 )
 from .locking import IndexBusyError
-from .search import Hit, SearchError, SearchRequest
+from .search import (
+    DEFAULT_INDEX_DIR,
+    DEFAULT_PAGELEN,
+    DEFAULT_SORT,
+    MAX_PAGELEN,
+    SORTS,
+    Hit,
+    SearchError,
+    SearchRequest,
+)
 from .story import BadStoryError
 from .timeline import render_text_chart
 
 DEFAULT_CORPUS = "corpus"
-DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 # `wire explain` shows this many characters of a line.
 EXPLAIN_WIDTH = 100
@@ -61,7 +69,7 @@ def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) ->
 
 
 corpus_option = folder_option("--corpus", "corpus_dir", "WIRE_CORPUS", DEFAULT_CORPUS, "Corpus")
-index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX, "Index")
+index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX_DIR, "Index")
 
 
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -265,10 +273,14 @@ def examples(items: list[str], shown: int = 3) -> str:
 
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
 @click.option(
-    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
+    "--limit",
+    default=DEFAULT_PAGELEN,
+    show_default=True,
+    type=click.IntRange(1, MAX_PAGELEN),
+    help="Results to show.",
 )
+@click.option("--sort", type=click.Choice(SORTS), default=DEFAULT_SORT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--timeline", is_flag=True, help="Print matches per day, week, month or year as a chart.")
 @click.option("--all-copies", is_flag=True, help="Show every outlet's copy, not one result per story.")

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec import whoosh3
-from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
-from whoosh.util.numeric import byte_to_length
 
-from . import clusterstore
+from . import (
+    clusterstore,
+    patches,  # noqa: F401  (checks the Whoosh version, patches its segment reader)
+)
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
 from .locking import IndexBusyError, index_lock
 from .search import IndexMissingError
@@ -52,39 +52,6 @@ BUILD_LIMITMB = 512
 BUILD_PROCS = min(2, os.cpu_count() or 1)
 # Below this many stories one process builds faster than a pool.
 SMALL_BUILD = 5000
-
-
-def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
-    """W3PerDocReader.doc_field_length reading each length column once.
-
-    Writing a segment asks for the field length of every posting; Whoosh answered
-    each with a seek and a read of the column file (and, for fields without lengths,
-    a file-exists check): 25% of commit time in a profile. Same values, from memory.
-    Safe to patch because whoosh-reloaded is pinned.
-    """
-    if docnum > self._doccount:
-        raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
-    cache = self.__dict__.setdefault("_wire_lengths", {})
-    lengths = cache.get(fieldname)
-    if lengths is None:
-        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        lengths = cache[fieldname] = _load_lengths(reader)
-    if docnum >= len(lengths):
-        return default
-    lbyte = lengths[docnum]
-    return byte_to_length(lbyte) if lbyte else default
-
-
-def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
-    """All of a length column: one byte per document, read in one go."""
-    if reader is None:
-        return []
-    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1:
-        return bytes(reader._dbfile.get(reader._basepos, reader._count))
-    return list(reader.load())
-
-
-whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
 
 
 def make_schema() -> Schema:

@@ -15,7 +15,15 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from indexer.facets import place_key
-from indexer.search import MAX_PAGE, MAX_QUERY_CHARS, SORTS, SearchError, SearchRequest
+from indexer.search import (
+    DEFAULT_SORT,
+    MAX_PAGE,
+    MAX_PAGELEN,
+    MAX_QUERY_CHARS,
+    SORTS,
+    SearchError,
+    SearchRequest,
+)
 
 # Story ids are file-name-like; anything else ("..", "a/b", "%00") is no story.
 STORY_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -27,7 +35,6 @@ YEAR_RE = re.compile(r"\d{4}")
 # Limits on filter values, so a crafted URL cannot make a huge filter query.
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 100
-MAX_PAGELEN = 100
 FILTER_NAMES = ("agency", "place", "year")
 
 
@@ -97,7 +104,7 @@ class SearchParams:
 
     q: str = ""
     page: int = 1
-    sort: str = "relevance"
+    sort: str = DEFAULT_SORT
     agency: tuple[str, ...] = ()
     place: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
@@ -108,7 +115,7 @@ class SearchParams:
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> SearchParams:
         """Read and check the query string; SearchError says what is wrong."""
-        sort = str(args.get("sort", "relevance")).strip() or "relevance"
+        sort = str(args.get("sort", DEFAULT_SORT)).strip() or DEFAULT_SORT
         if sort not in SORTS:
             raise SearchError(f"Sort by one of: {', '.join(SORTS)}.")
         params = cls(
@@ -148,7 +155,7 @@ class SearchParams:
     def args(self) -> dict[str, Any]:
         """URL parameters, defaults left out so equal searches have equal URLs."""
         args: dict[str, Any] = {"q": self.q}
-        if self.sort != "relevance":
+        if self.sort != DEFAULT_SORT:
             args["sort"] = self.sort
         for name in FILTER_NAMES:
             if getattr(self, name):

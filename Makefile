@@ -7,7 +7,7 @@ WIRE_CORPUS ?= corpus
 WIRE_INDEX ?= index
 export WIRE_CORPUS WIRE_INDEX
 
-.PHONY: run test test-faults test-browser lint bench bench-relevance bench-extract bench-speed bench-research bench-wire clean
+.PHONY: run test test-faults test-browser lint bench bench-relevance bench-extract bench-speed bench-dedup bench-research bench-wire clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check indexer webui tests bench
 	$(BIN)/mypy indexer
 
-bench: bench-relevance bench-extract bench-speed bench-research bench-wire
+bench: bench-relevance bench-extract bench-speed bench-dedup bench-research bench-wire
 
 bench-relevance: $(STAMP)
 	$(BIN)/python -m bench.relevance
@@ -39,6 +39,9 @@ bench-extract: $(STAMP)
 
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.speed
+
+bench-dedup: $(STAMP)
+	$(BIN)/python -m bench.dedup --sweep
 
 ## bench-research: export all of Reuters-21578 (CSV, JSON Lines, bodies) and timeline latency
 bench-research: $(STAMP)

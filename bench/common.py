@@ -46,7 +46,7 @@ def reuters_dir() -> Path:
 
 
 # The modules that decide what an index holds (searching.py does not): the cache key.
-INDEX_SOURCES = ("analysis.py", "index.py", "imports.py", "story.py", "wire.py")
+INDEX_SOURCES = ("analysis.py", "index.py", "imports.py", "patches.py", "story.py", "wire.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,23 +1,26 @@
-"""Relevance benchmark: nDCG@10 and MAP on the Reuters-21578 topic relevance set.
+"""Relevance benchmark: nDCG@10 and MAP on five collections, queries as given and in capitals.
 
-Systems, side by side on the same cleaned stories (title + body):
+Systems, side by side on the same documents (title + body):
   wire (ours)   indexer.index.build_index + WhooshSearch.ranked_ids (the path of search())
-  sqlite fts5   bm25(), porter tokenizer (and unicode61, unstemmed), words OR-ed
+  sqlite fts5   bm25(), porter tokenizer, words OR-ed
   plain BM25    k1=0.9, b=0.4, no stemming: the reference baseline of the data README
 
-Collections: topics.* (all 21,578 stories indexed) and modapte_test.* (only the
-3,299 test stories indexed). Queries are the description column, typed as a user
-would ("Mergers/Acquisitions"). MAP is over the top 1000.
+Collections: Reuters-21578 topics.* (all 21,578 stories indexed) and modapte_test.*
+(the 3,299 test stories), with topic labels as judgments and topic names as queries;
+CISI, Cranfield and Medline (shared data ir/), with human judgments and
+natural-language queries. Every collection is scored twice: its queries as given,
+and upper-cased (wire headlines are often in capitals). MAP is over the top 1000.
 
-Then ranking variants of our Whoosh setup (idf, K1/B) are scored on both
-collections, each a WhooshSearch(index_dir, weighting=...) over the same index.
+Then the ranking levers (indexer.ranking.Ranking), one change at a time from
+DEFAULT_RANKING, each a WhooshSearch(index_dir, ranking=...) over the same indexes.
 
-    .venv/bin/python -m bench.relevance [--json results.json] [--no-variants]
+    .venv/bin/python -m bench.relevance [--json results.json] [--no-levers] [--collections cisi,cran]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import sys
@@ -27,11 +30,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import scoring
-
 from indexer.index import build_index
+from indexer.ranking import DEFAULT_RANKING, Ranking, WireBM25F
 from indexer.search import SearchRequest
-from indexer.searching import WEIGHTING, WhooshSearch, WireBM25F
+from indexer.searching import WhooshSearch
 from indexer.story import Story
 
 from .common import (
@@ -39,15 +41,21 @@ from .common import (
     PlainBM25,
     cache_dir,
     format_table,
-    fts5_or_query,
     load_reuters_stories,
     machine_info,
     reuters_dir,
+    shared_data_dir,
+    words_of,
 )
 
-COLLECTIONS = ("topics", "modapte_test")
+REUTERS_COLLECTIONS = ("topics", "modapte_test")
+IR_COLLECTIONS = ("cisi", "cran", "med")
+COLLECTIONS = REUTERS_COLLECTIONS + IR_COLLECTIONS
 DEPTH = 1000  # MAP is computed over this many ranked stories
+LEVER_DEPTH = 100  # levers: MAP over the top 100, which is 3x faster to run
 NDCG_DEPTH = 10
+# How queries are typed: as the collection gives them, and all in capitals.
+CASES: dict[str, Callable[[str], str]] = {"as given": lambda q: q, "CAPITALS": str.upper}
 
 Ranker = Callable[[str], list[str]]
 
@@ -56,28 +64,72 @@ Ranker = Callable[[str], list[str]]
 class Collection:
     name: str
     stories: list[Story]
-    queries: list[tuple[str, str]]  # (topic code, description)
-    qrels: dict[str, set[str]]  # topic -> relevant story ids
+    queries: list[tuple[str, str]]  # (query id, text)
+    qrels: dict[str, set[str]]  # query id -> relevant story ids
 
 
-def load_collection(name: str, all_stories: list[Story]) -> Collection:
-    folder = reuters_dir() / "relevance"
-    queries = [
-        tuple(line.split("\t", 1))
-        for line in (folder / f"{name}.queries.tsv").read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+def read_qrels(path: Path, prefix: str = "") -> dict[str, set[str]]:
+    """TREC qrels (`query 0 doc rel`), relevant when rel > 0."""
     qrels: dict[str, set[str]] = defaultdict(set)
-    for line in (folder / f"{name}.qrels").read_text().splitlines():
-        topic, _, newid, rel = line.split()
-        if int(rel) > 0:
-            qrels[topic].add(f"reuters-{newid}")
+    for line in path.read_text().splitlines():
+        if line.strip():
+            topic, _, doc, rel = line.split()
+            if int(rel) > 0:
+                qrels[topic].add(f"{prefix}{doc}")
+    return dict(qrels)
+
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    rows = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(qid, text.strip()) for qid, text in rows]
+
+
+def load_reuters_collection(name: str, all_stories: list[Story]) -> Collection:
+    folder = reuters_dir() / "relevance"
     stories = all_stories
     docids = folder / f"{name}.docids"
     if docids.exists():
         keep = {f"reuters-{n.strip()}" for n in docids.read_text().split()}
         stories = [s for s in all_stories if s.id in keep]
-    return Collection(name, stories, [(c, d.strip()) for c, d in queries], dict(qrels))
+    queries = read_queries(folder / f"{name}.queries.tsv")
+    return Collection(name, stories, queries, read_qrels(folder / f"{name}.qrels", "reuters-"))
+
+
+def ir_dir() -> Path:
+    return shared_data_dir() / "ir"
+
+
+def load_ir_collection(name: str) -> Collection:
+    """A classic test collection of shared data ir/: docs.jsonl, queries.tsv, qrels."""
+    folder = ir_dir() / name
+    stories = []
+    with (folder / "docs.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            stories.append(
+                Story(id=f"{name}-{doc['id']}", title=doc.get("title", ""), body=doc.get("text", ""))
+            )
+    return Collection(
+        name, stories, read_queries(folder / "queries.tsv"), read_qrels(folder / "qrels", f"{name}-")
+    )
+
+
+def load_collections(names: Sequence[str]) -> list[Collection]:
+    """The named collections whose data is present (a missing one is reported, not fatal)."""
+    colls = []
+    reuters = [n for n in names if n in REUTERS_COLLECTIONS]
+    if reuters and (reuters_dir() / "relevance").is_dir():
+        stories = load_reuters_stories()
+        colls += [load_reuters_collection(n, stories) for n in reuters]
+    elif reuters:
+        print(f"skipped {', '.join(reuters)}: no {reuters_dir() / 'relevance'}", file=sys.stderr)
+    for name in names:
+        if name in IR_COLLECTIONS:
+            if (ir_dir() / name / "qrels").exists():
+                colls.append(load_ir_collection(name))
+            else:
+                print(f"skipped {name}: no {ir_dir() / name}", file=sys.stderr)
+    return colls
 
 
 # --- metrics -------------------------------------------------------------------------------
@@ -99,7 +151,9 @@ def average_precision(ranked: Sequence[str], relevant: set[str]) -> float:
     return total / len(relevant) if relevant else 0.0
 
 
-def evaluate(coll: Collection, rank: Ranker) -> dict[str, float]:
+def evaluate(
+    coll: Collection, rank: Ranker, case: Callable[[str], str] = CASES["as given"]
+) -> dict[str, float]:
     """Mean nDCG@10 and MAP over the collection's queries (with at least one relevant story)."""
     ndcgs, aps = [], []
     started = time.perf_counter()
@@ -107,7 +161,7 @@ def evaluate(coll: Collection, rank: Ranker) -> dict[str, float]:
         relevant = coll.qrels.get(topic)
         if not relevant:
             continue
-        ranked = rank(text)
+        ranked = rank(case(text))
         ndcgs.append(ndcg(ranked, relevant))
         aps.append(average_precision(ranked, relevant))
     return {
@@ -131,31 +185,53 @@ def wire_index_dir(coll: Collection) -> Path:
     return folder
 
 
-def wire_ranker(backend: WhooshSearch) -> Ranker:
-    """Our library's own ranking, DEPTH deep: WhooshSearch.ranked_ids."""
-    return lambda text: backend.ranked_ids(text, limit=DEPTH)
+def wire_ranker(backend: WhooshSearch, depth: int = DEPTH) -> Ranker:
+    """Our library's own ranking, `depth` deep: WhooshSearch.ranked_ids."""
+    return lambda text: backend.ranked_ids(text, limit=depth)
 
 
 @dataclass(frozen=True)
-class Variant:
+class Lever:
     name: str
-    weighting: scoring.WeightingModel
+    ranking: Ranking
 
 
-def make_variants() -> list[Variant]:
-    """The current weighting first, then one change at a time (all through the public API)."""
-    variants = [Variant("current (WEIGHTING: RSJ idf, K1=1.2 B=0.4 title_B=0.4)", WEIGHTING)]
-    variants.append(Variant("whoosh default idf, same K1/B", scoring.BM25F(B=0.4, K1=1.2, title_B=0.4)))
-    variants.append(Variant("whoosh BM25F() defaults (K1=1.2 B=0.75)", scoring.BM25F()))
-    for k1, b in ((0.9, 0.4), (1.5, 0.4), (2.0, 0.4), (1.2, 0.3), (1.2, 0.75)):
-        variants.append(Variant(f"K1={k1} B={b} title_B={b}", WireBM25F(B=b, K1=k1, title_B=b)))
-    return variants
+def make_levers() -> list[Lever]:
+    """DEFAULT_RANKING first, then one lever moved at a time (all through the public API)."""
+    base = DEFAULT_RANKING
+    w = base.weighting
+
+    def moved(name: str, **changes: object) -> Lever:
+        return Lever(name, dataclasses.replace(base, **changes))  # type: ignore[arg-type]
+
+    def bm25(**params: float) -> WireBM25F:
+        current = {"K1": w.K1, "B": w.B, "title_B": w._field_B.get("title", w.B)}  # type: ignore[attr-defined]
+        current.update(params)
+        return WireBM25F(**current)
+
+    return [
+        Lever("default (DEFAULT_RANKING)", base),
+        moved("no query stop words", query_stop_words=False),
+        moved("no query term counts", query_term_counts=False),
+        moved("query term counts linear", query_term_k3=None),
+        moved("tier: up to 4 words", tier_max_words=4),
+        moved("tier: always", tier_max_words=1000),
+        moved("tier: up to 4 words, every word required", tier_max_words=4, tier_common_share=1.0),
+        moved("BM25 K1=1.5", weighting=bm25(K1=1.5)),
+        moved("BM25 B=0.3 (body)", weighting=bm25(B=0.3)),
+        moved("BM25 B=0.75 (body)", weighting=bm25(B=0.75)),
+        moved("BM25 title_B=0.75", weighting=bm25(title_B=0.75)),
+        moved("proximity 0.3, slop 3", proximity=0.3),
+        moved("no RM3", feedback_docs=0),
+        moved("RM3 from 10 docs", feedback_docs=10),
+        moved("RM3 weight 0.5", feedback_weight=0.5),
+    ]
 
 
 # --- running -----------------------------------------------------------------------------
 
 
-def fts5_ranker(coll: Collection, tokenizer: str) -> Ranker:
+def fts5_ranker(coll: Collection, tokenizer: str = "porter unicode61") -> Ranker:
     folder = cache_dir("relevance", coll.name, "fts5-" + tokenizer.replace(" ", "-"))
     engine = Fts5Engine(folder, tokenizer=tokenizer)
     if not engine.path.exists():
@@ -164,7 +240,9 @@ def fts5_ranker(coll: Collection, tokenizer: str) -> Ranker:
 
     def rank(text: str) -> list[str]:
         sql = "SELECT id FROM stories WHERE stories MATCH ? ORDER BY bm25(stories) LIMIT ?"
-        return [row[0] for row in engine.db.execute(sql, (fts5_or_query(text), DEPTH))]
+        # repeated words kept, as the data README's FTS5 figures do (FTS5 weighs them)
+        match = " OR ".join(f'"{w}"' for w in words_of(text))
+        return [row[0] for row in engine.db.execute(sql, (match, DEPTH))] if match else []
 
     return rank
 
@@ -173,100 +251,180 @@ def check_library_agrees(backend: WhooshSearch, coll: Collection) -> int:
     """ranked_ids must start with WhooshSearch.search's own top 10; returns disagreements."""
     differing = 0
     for _, text in coll.queries[:20]:
-        library = [h.id for h in backend.search(SearchRequest(text, pagelen=10)).hits]
-        if library != backend.ranked_ids(text, limit=10):
+        library = [h.id for h in backend.search(SearchRequest(text[:1000], pagelen=10)).hits]
+        if len(text) <= 1000 and library != backend.ranked_ids(text, limit=10):
             differing += 1
     return differing
 
 
-def run_systems(colls: list[Collection]) -> dict[str, dict[str, dict[str, float]]]:
-    """system -> collection -> scores."""
-    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+WIRE = "wire (ours)"
+FTS5 = "sqlite fts5 porter"
+BM25 = "plain BM25"
+SYSTEMS = (WIRE, FTS5, BM25)
+
+Scores = dict[str, dict[str, dict[str, dict[str, float]]]]  # system -> collection -> case -> scores
+
+
+def run_systems(colls: list[Collection]) -> Scores:
+    """Every system on every collection, queries as given and in capitals."""
+    scores: Scores = {name: defaultdict(dict) for name in SYSTEMS}
     for coll in colls:
         print(f"{coll.name}: {len(coll.stories)} stories, {len(coll.queries)} queries", file=sys.stderr)
         backend = WhooshSearch(wire_index_dir(coll))
         differing = check_library_agrees(backend, coll)
         if differing:
             print(f"  warning: {differing}/20 queries differ from WhooshSearch.search", file=sys.stderr)
-        scores["wire (ours)"][coll.name] = evaluate(coll, wire_ranker(backend))
+        rankers = {
+            WIRE: wire_ranker(backend),
+            FTS5: fts5_ranker(coll),
+            BM25: PlainBM25(coll.stories).ranked_ids,
+        }
+        for case_name, case in CASES.items():
+            for system, rank in rankers.items():
+                scores[system][coll.name][case_name] = evaluate(coll, rank, case)
         backend.close()
-        for tokenizer in ("porter unicode61", "unicode61"):
-            name = "sqlite fts5 " + tokenizer.split()[0]
-            scores[name][coll.name] = evaluate(coll, fts5_ranker(coll, tokenizer))
-        scores["plain BM25 (k1=0.9 b=0.4)"][coll.name] = evaluate(coll, PlainBM25(coll.stories).ranked_ids)
-    return dict(scores)
+    return scores
 
 
-def run_variants(colls: list[Collection]) -> dict[str, dict[str, dict[str, float]]]:
-    scores: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+def run_levers(
+    colls: list[Collection], only: Sequence[str] = ()
+) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """lever -> collection -> case -> scores (the default first, then the chosen levers)."""
+    scores: dict[str, dict[str, dict[str, dict[str, float]]]] = defaultdict(lambda: defaultdict(dict))
+    levers = make_levers()
+    levers = levers[:1] + [lv for lv in levers[1:] if not only or any(o in lv.name for o in only)]
     for coll in colls:
         folder = wire_index_dir(coll)
-        for v in make_variants():
-            backend = WhooshSearch(folder, weighting=v.weighting)
-            scores[v.name][coll.name] = evaluate(coll, wire_ranker(backend))
+        for lever in levers:
+            backend = WhooshSearch(folder, ranking=lever.ranking)
+            started = time.perf_counter()
+            scores[lever.name][coll.name]["as given"] = evaluate(coll, wire_ranker(backend, LEVER_DEPTH))
             backend.close()
-    return dict(scores)
+            print(f"  {coll.name}: {lever.name} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    return scores
 
 
-REFERENCE = "sqlite fts5 porter"
+def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, dict[str, float]]:
+    """Query time of each lever on Reuters (topics: 21,578 stories), cold, through search():
+    bench/speed.py's query mix plus the collection's own queries, top 10 with snippets."""
+    from .common import BenchQuery, WireEngine
+    from .speed import query_mix, time_queries
+
+    coll = next((c for c in colls if c.name == "topics"), None)
+    if coll is None:
+        return {}
+    folder = wire_index_dir(coll)
+    dates = [s.date for s in coll.stories if s.date]
+    queries = query_mix(dates) + [BenchQuery("topic", text) for _, text in coll.queries[:40]]
+    costs = {}
+    levers = make_levers()
+    for lever in levers[:1] + [lv for lv in levers[1:] if not only or any(o in lv.name for o in only)]:
+        engine = WireEngine(folder)
+        engine.backend = WhooshSearch(folder, ranking=lever.ranking)  # type: ignore[assignment]
+        costs[lever.name] = time_queries(engine, queries, reps=2, cold=True)
+        engine.close()
+        print(f"  cost: {lever.name}: p50 {costs[lever.name]['p50_ms']:.1f} ms", file=sys.stderr)
+    return costs
 
 
-def systems_table(scores: dict[str, dict[str, dict[str, float]]], colls: list[str]) -> str:
-    header = ["system"]
-    for c in colls:
-        header += [f"{c} nDCG@10", "MAP", "nDCG/fts5", "MAP/fts5"]
+def costs_table(costs: dict[str, dict[str, float]]) -> str:
+    base = next(iter(costs.values()))
+    rows = [
+        [
+            name,
+            c["p50_ms"],
+            c["p95_ms"],
+            _ratio(c["p50_ms"], base["p50_ms"]),
+            _ratio(c["p95_ms"], base["p95_ms"]),
+        ]
+        for name, c in costs.items()
+    ]
+    return format_table(["lever (Reuters, 21,578 stories, cold)", "p50 ms", "p95 ms", "p50 x", "p95 x"], rows)
+
+
+def systems_table(scores: Scores, colls: list[str]) -> str:
+    """One row per collection and query case: each system's nDCG@10 and MAP, ours against FTS5."""
+    header = ["collection", "queries"]
+    for system in SYSTEMS:
+        header += [f"{system} nDCG@10", "MAP"]
+    header += ["nDCG vs fts5", "nDCG vs BM25"]
     rows = []
-    for system, by_coll in scores.items():
-        row: list[object] = [system]
+    for case in CASES:
         for c in colls:
-            s, ref = by_coll[c], scores[REFERENCE][c]
+            row: list[object] = [c, case]
+            for system in SYSTEMS:
+                row += [scores[system][c][case]["ndcg10"], scores[system][c][case]["map"]]
+            ours = scores[WIRE][c][case]["ndcg10"]
             row += [
-                s["ndcg10"],
-                s["map"],
-                f"{s['ndcg10'] / ref['ndcg10']:.2f}x",
-                f"{s['map'] / ref['map']:.2f}x",
+                _ratio(ours, scores[FTS5][c][case]["ndcg10"]),
+                _ratio(ours, scores[BM25][c][case]["ndcg10"]),
             ]
+            rows.append(row)
+        means = [_mean(scores[s], colls, case, "ndcg10") for s in SYSTEMS]
+        row = ["mean", case]
+        for system, m in zip(SYSTEMS, means, strict=True):
+            row += [m, _mean(scores[system], colls, case, "map")]
+        row += [_ratio(means[0], means[1]), _ratio(means[0], means[2])]
         rows.append(row)
     return format_table(header, rows)
 
 
-def variants_table(scores: dict[str, dict[str, dict[str, float]]], colls: list[str]) -> str:
+def levers_table(scores: dict[str, dict[str, dict[str, dict[str, float]]]], colls: list[str]) -> str:
+    """One row per lever: nDCG@10 per collection (queries as given), means, change from the default."""
     base = next(iter(scores.values()))
-    header = ["variant"]
-    for c in colls:
-        header += [f"{c} nDCG@10", "MAP"]
-    header += ["mean dnDCG", "mean dMAP"]
+    header = ["lever", *[f"{c} nDCG@10" for c in colls], "mean", f"mean MAP@{LEVER_DEPTH}", "d mean nDCG"]
     rows = []
     for name, by_coll in scores.items():
-        row: list[object] = [name]
-        for c in colls:
-            row += [by_coll[c]["ndcg10"], by_coll[c]["map"]]
-        dn = sum(by_coll[c]["ndcg10"] - base[c]["ndcg10"] for c in colls) / len(colls)
-        dm = sum(by_coll[c]["map"] - base[c]["map"] for c in colls) / len(colls)
-        row += [f"{dn:+.3f}", f"{dm:+.3f}"]
-        rows.append(row)
+        mean = _mean(by_coll, colls, "as given", "ndcg10")
+        rows.append(
+            [
+                name,
+                *[by_coll[c]["as given"]["ndcg10"] for c in colls],
+                mean,
+                _mean(by_coll, colls, "as given", "map"),
+                f"{mean - _mean(base, colls, 'as given', 'ndcg10'):+.3f}",
+            ]
+        )
     return format_table(header, rows)
+
+
+def _mean(by_coll, colls: list[str], case: str, metric: str) -> float:  # type: ignore[no-untyped-def]
+    return sum(by_coll[c][case][metric] for c in colls) / len(colls)
+
+
+def _ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}x" if theirs else "-"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
-    parser.add_argument("--no-variants", action="store_true", help="skip the ranking-variant experiment")
+    parser.add_argument("--no-levers", action="store_true", help="skip the ranking-lever experiment")
+    parser.add_argument("--no-systems", action="store_true", help="skip the systems table")
+    parser.add_argument("--cost", action="store_true", help="also time each lever's queries on Reuters")
+    parser.add_argument("--collections", default=",".join(COLLECTIONS), help="comma-separated subset")
+    parser.add_argument("--levers", help="only the levers whose names contain one of these (comma-separated)")
     args = parser.parse_args(argv)
-    if not (reuters_dir() / "relevance").is_dir():
-        print(f"no relevance set at {reuters_dir() / 'relevance'} (set WIRE_SHARED_DATA)", file=sys.stderr)
+    colls = load_collections([n.strip() for n in args.collections.split(",") if n.strip()])
+    if not colls:
+        print(f"no relevance data under {shared_data_dir()} (set WIRE_SHARED_DATA)", file=sys.stderr)
         return 2
-    stories = load_reuters_stories()
-    colls = [load_collection(name, stories) for name in COLLECTIONS]
     names = [c.name for c in colls]
-    systems = run_systems(colls)
-    print(systems_table(systems, names))
-    output: dict[str, object] = {"machine": machine_info(), "depth": DEPTH, "systems": systems}
-    if not args.no_variants:
-        variants = run_variants(colls)
+    output: dict[str, object] = {"machine": machine_info(), "depth": DEPTH}
+    if not args.no_systems:
+        systems = run_systems(colls)
+        print(systems_table(systems, names))
+        output["systems"] = systems
+    if not args.no_levers:
+        levers = run_levers(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()])
         print()
-        print(variants_table(variants, names))
-        output["variants"] = variants
+        print(levers_table(levers, names))
+        output["levers"] = levers
+    if args.cost:
+        costs = run_costs(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()])
+        print()
+        print(costs_table(costs))
+        output["costs"] = costs
     if args.json:
         args.json.write_text(json.dumps(output, indent=2))
     return 0

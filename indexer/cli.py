@@ -36,12 +36,20 @@ from .ingest import (
     reindex,
 )
 from .locking import IndexBusyError
-from .search import SearchError, SearchRequest
+from .search import (
+    DEFAULT_INDEX_DIR,
+    DEFAULT_PAGELEN,
+    DEFAULT_SORT,
+    MAX_PAGELEN,
+    SORTS,
+    Hit,
+    SearchError,
+    SearchRequest,
+)
 from .story import BadStoryError
 from .timeline import render_text_chart
 
 DEFAULT_CORPUS = "corpus"
-DEFAULT_INDEX = "index"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 # `wire explain` shows this many characters of a line.
 EXPLAIN_WIDTH = 100
@@ -61,7 +69,7 @@ def folder_option(flag: str, dest: str, envvar: str, default: str, what: str) ->
 
 
 corpus_option = folder_option("--corpus", "corpus_dir", "WIRE_CORPUS", DEFAULT_CORPUS, "Corpus")
-index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX, "Index")
+index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX_DIR, "Index")
 
 
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -265,16 +273,27 @@ def examples(items: list[str], shown: int = 3) -> str:
 
 @cli.command(name="search")
 @click.argument("query", nargs=-1, required=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results to show.")
 @click.option(
-    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
+    "--limit",
+    default=DEFAULT_PAGELEN,
+    show_default=True,
+    type=click.IntRange(1, MAX_PAGELEN),
+    help="Results to show.",
 )
+@click.option("--sort", type=click.Choice(SORTS), default=DEFAULT_SORT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--timeline", is_flag=True, help="Print matches per day, week, month or year as a chart.")
+@click.option("--all-copies", is_flag=True, help="Show every outlet's copy, not one result per story.")
 @index_option
 @user_errors
 def search_command(
-    query: tuple[str, ...], limit: int, sort: str, as_json: bool, timeline: bool, index_dir: Path
+    query: tuple[str, ...],
+    limit: int,
+    sort: str,
+    as_json: bool,
+    timeline: bool,
+    all_copies: bool,
+    index_dir: Path,
 ) -> None:
     """Search the index: words, "phrases", AND/OR/NOT, title:, agency:, place:,
     date:2024-02, date:[2024-01-01 TO 2024-03-31], prefix*.
@@ -286,9 +305,12 @@ def search_command(
     backend = WhooshSearch(index_dir)
     try:
         if timeline:
-            _print_timeline(backend.timeline(SearchRequest(" ".join(query))), as_json)
+            _print_timeline(
+                backend.timeline(SearchRequest(" ".join(query), collapse=not all_copies)), as_json
+            )
             return
-        results = backend.search(SearchRequest(" ".join(query), pagelen=limit, sort=sort))
+        request = SearchRequest(" ".join(query), pagelen=limit, sort=sort, collapse=not all_copies)
+        results = backend.search(request)
     finally:
         backend.close()
     if as_json:
@@ -303,12 +325,21 @@ def search_command(
             err=True,
         )
     matches = "1 story matches" if results.total == 1 else f"{results.total:,} stories match"
+    if results.copies is not None and results.copies != results.total:
+        matches += f" ({results.copies:,} copies)"
     click.echo(f"{matches} ({results.seconds * 1000:.0f} ms)")
     for n, hit in enumerate(results.hits, 1):
         meta = " · ".join(x for x in (hit.date.isoformat() if hit.date else "", hit.agency, hit.place) if x)
         click.echo(f"\n{n}. " + click.style(hit.title, bold=True) + (f"  [{meta}]" if meta else ""))
         click.echo(f"   {terminal_snippet(hit.snippet)}")
+        if hit.copies > 1:
+            click.echo(f"   {carried_by(hit)}")
         click.echo(click.style(f"   {hit.path}", dim=True))
+
+
+def carried_by(hit: Hit) -> str:
+    """'carried by 3 outlets: Dawn, The Hindu, PTI'."""
+    return f"carried by {hit.copies} outlets: {', '.join(hit.outlets)}"
 
 
 def _print_timeline(timeline, as_json: bool) -> None:  # type: ignore[no-untyped-def]

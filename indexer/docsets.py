@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from whoosh import query
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
+from .collapse import read_column
 from .facets import group_counts, place_key, rank_facet
 from .index import MISSING_DATE
+from .patches import expanded_terms, posting_ids
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
 FACET_LIMIT = 20
@@ -42,13 +43,14 @@ class Columns:
 
     @classmethod
     def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
-        place = list(reader.column_reader("place_facet"))
+        # per segment: Whoosh's multi-segment reader skips segments without the column
+        place = read_column(reader, "place_facet", "")
         keys = {value: place_key(value) for value in set(place)}
         return cls(
-            agency=list(reader.column_reader("agency_facet")),
+            agency=read_column(reader, "agency_facet", ""),
             place=place,
-            year=list(reader.column_reader("year")),
-            date=list(reader.column_reader("date", translate=False)),
+            year=read_column(reader, "year", ""),
+            date=read_column(reader, "date", MISSING_DATE, translate=False),
             place_key=[keys[value] for value in place],
         )
 
@@ -57,8 +59,7 @@ def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = No
     """Document numbers of one term's postings, read block by block.
 
     Whoosh's all_ids() steps through postings one Python call at a time; reading
-    each block's id array at once is several times faster. This touches
-    W3LeafMatcher internals, which is safe because whoosh-reloaded is pinned.
+    each block's id array at once is several times faster (patches.posting_ids).
     `memo` shares sets between the steps of one request.
     """
     key = (fieldname, text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text))
@@ -74,25 +75,13 @@ def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = No
         deleted = None
         if isinstance(m, FilterMatcher):
             deleted, m = reader.deleted_docs_set, m.child
-        ids = _block_ids(m) if isinstance(m, W3LeafMatcher) else list(m.all_ids())
+        ids = posting_ids(m)
         if deleted:
             ids = [i for i in ids if i not in deleted]
         found.update(i + offset for i in ids) if offset else found.update(ids)
     if memo is not None:
         memo[key] = found
     return found
-
-
-def _block_ids(m: W3LeafMatcher) -> list[int]:
-    ids: list[int] = []
-    while m.is_active():
-        if m._ids is None:
-            m._read_ids()
-        ids.extend(m._ids[m._i :])
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
-    return ids
 
 
 def match_set(searcher, q: query.Query, memo: dict | None = None) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
@@ -194,7 +183,7 @@ def highlight_terms(searcher, q: query.Query, fields: tuple[str, ...]) -> list[t
         if fieldname not in fields:
             continue
         if isinstance(leaf, query.MultiTerm):  # prefix*, wildcards, fuzzy~
-            btexts = list(itertools.islice(leaf._btexts(reader), MAX_HIGHLIGHT_TERMS))
+            btexts = list(itertools.islice(expanded_terms(leaf, reader), MAX_HIGHLIGHT_TERMS))
         else:
             to_bytes = searcher.schema[fieldname].to_bytes
             btexts = [to_bytes(text) for _, text in leaf.iter_all_terms(phrases=True)]

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec import whoosh3
-from whoosh.columns import NumericColumn
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
-from whoosh.util.numeric import byte_to_length
 
+from . import (
+    clusterstore,
+    patches,  # noqa: F401  (checks the Whoosh version, patches its segment reader)
+)
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
 from .locking import IndexBusyError, index_lock
 from .search import IndexMissingError
@@ -53,39 +54,6 @@ BUILD_PROCS = min(2, os.cpu_count() or 1)
 SMALL_BUILD = 5000
 
 
-def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
-    """W3PerDocReader.doc_field_length reading each length column once.
-
-    Writing a segment asks for the field length of every posting; Whoosh answered
-    each with a seek and a read of the column file (and, for fields without lengths,
-    a file-exists check): 25% of commit time in a profile. Same values, from memory.
-    Safe to patch because whoosh-reloaded is pinned.
-    """
-    if docnum > self._doccount:
-        raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
-    cache = self.__dict__.setdefault("_wire_lengths", {})
-    lengths = cache.get(fieldname)
-    if lengths is None:
-        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        lengths = cache[fieldname] = _load_lengths(reader)
-    if docnum >= len(lengths):
-        return default
-    lbyte = lengths[docnum]
-    return byte_to_length(lbyte) if lbyte else default
-
-
-def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
-    """All of a length column: one byte per document, read in one go."""
-    if reader is None:
-        return []
-    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1:
-        return bytes(reader._dbfile.get(reader._basepos, reader._count))
-    return list(reader.load())
-
-
-whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
-
-
 def make_schema() -> Schema:
     """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
     text = story_analyzer()
@@ -106,6 +74,11 @@ def make_schema() -> Schema:
         slug=STORED,
         dateline=STORED,
         byline=STORED,
+        # syndicated copies: the lead copy's id (a column, so results collapse without
+        # reading stories) and the agency an uncredited copy reproduces (filterable)
+        cluster=ID(stored=True, sortable=True),
+        cluster_lead=ID(sortable=True),
+        agency_inferred=TEXT(analyzer=keyword_analyzer(), stored=True),
     )
 
 
@@ -123,7 +96,12 @@ def story_document(story: Story) -> dict[str, object]:
         "slug": story.slug,
         "dateline": story.dateline,
         "byline": story.byline,
+        "cluster": story.cluster or story.id,
     }
+    if doc["cluster"] == story.id:
+        doc["cluster_lead"] = "1"
+    if story.agency_inferred:
+        doc["agency_inferred"] = story.agency_inferred
     if story.agency:
         doc["agency_facet"] = story.agency
     if story.place:
@@ -164,6 +142,8 @@ def story_from_fields(fields: dict[str, object]) -> Story:
         dateline=str(fields.get("dateline", "")),
         byline=str(fields.get("byline", "")),
         path=str(fields.get("path", "")),
+        cluster=str(fields.get("cluster") or fields["id"]),
+        agency_inferred=str(fields.get("agency_inferred", "")),
     )
 
 
@@ -310,7 +290,9 @@ def build_index(
         tmp = index_dir / f".gen-{stamp}"
         tmp.mkdir(parents=True)
         try:
-            _write_generation(tmp, stories, report, procs, limitmb, on_progress)
+            _write_generation(
+                tmp, clusterstore.label_stream(stories, tmp), report, procs, limitmb, on_progress
+            )
             gen = index_dir / f"gen-{stamp}"
             os.replace(tmp, gen)
             _swap_current(index_dir, gen)
@@ -363,6 +345,7 @@ def _write_generation(
         writer.cancel()
         raise
     writer.commit()
+    clusterstore.tag_state(folder, ix.latest_generation())
     ix.close()
 
 
@@ -376,13 +359,24 @@ def add_to_index(index_dir: Path, stories: Iterable[Story]) -> int:
     stories = list(stories)
     if not stories:
         return 0
+    placed = None
     with live_writer(index_dir) as writer:
-        for story in stories:
-            writer.update_document(**story_document(story))
+        # an index built before clustering has no cluster fields: add without them
+        # (it collapses nothing until `wire reindex`)
+        relabelled: list[Story] = []
+        if "cluster" in writer.schema:
+            placed = _place_in_clusters(index_dir, writer, stories)
+            stories, relabelled = placed[2], placed[3]
+        for story in stories + relabelled:
+            doc = story_document(story)
+            writer.update_document(**{k: v for k, v in doc.items() if k in writer.schema})
         # one lexicon document per add, keyed by its first story, so re-adding replaces it
         lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
         lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
         writer.update_document(**lexicon)
+        version = writer.generation  # the generation this commit writes
+    if placed is not None:
+        clusterstore.save_state(placed[0], placed[1], version)
     return len(stories)
 
 
@@ -445,6 +439,33 @@ def indexed_documents(index_dir: Path) -> dict[str, list[str]]:
             return found
     finally:
         ix.close()
+
+
+def _place_in_clusters(
+    index_dir: Path, writer: Any, stories: list[Story]
+) -> tuple[Path, clusterstore.ClusterState, list[Story], list[Story]]:
+    """New stories labelled with their clusters, and stored stories to rewrite
+    because their cluster's lead copy changed; with the state to save after commit."""
+    gen = current_generation(index_dir)
+    if gen is None:
+        raise IndexMissingError(f"no index in {index_dir}")
+    with writer.searcher() as searcher:  # the index as it was before this add
+        state = clusterstore.load_state(gen, writer.generation - 1)
+        if state is None:  # missing or stale: rebuilt from the stored stories
+            stored = (story_from_fields(f) for f in searcher.all_stored_fields() if "title" in f)
+            state = clusterstore.state_from_stories(stored)
+
+        def body_of(story_id: str) -> str | None:
+            fields = searcher.document(id=story_id)
+            return str(fields.get("body", "")) if fields else None
+
+        labelled, changed = clusterstore.place_stories(state, stories, body_of)
+        relabelled = []
+        for story_id, label in changed.items():
+            fields = searcher.document(id=story_id)
+            if fields:
+                relabelled.append(story_from_fields(fields).replace(**label.__dict__))
+    return gen, state, labelled, relabelled
 
 
 def indexed_ids(index_dir: Path, ids: Iterable[str]) -> set[str]:

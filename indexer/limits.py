@@ -24,6 +24,10 @@ MAX_HTML_DEPTH = 255
 MAX_PAGE_SECONDS = 20
 # A query string; longer is refused with a message.
 MAX_QUERY_CHARS = 1000
+# Results on one page, and the deepest page: deep paging costs O(page * pagelen);
+# past this, refine the query.
+MAX_PAGELEN = 100
+MAX_PAGE = 1000
 # "Did you mean" looks at words up to this long: the corrector's work grows with the
 # word's length (a 400-letter word took 23 s), and no real word is longer.
 MAX_SPELL_WORD_CHARS = 30

@@ -11,12 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .limits import MAX_QUERY_CHARS
+from .limits import MAX_PAGE, MAX_PAGELEN, MAX_QUERY_CHARS
 from .story import Story
 
+# Defaults of every search, owned here: the CLI and the web UI read them.
 SORTS = ("relevance", "newest", "oldest")
+DEFAULT_SORT = SORTS[0]
 FACET_FIELDS = ("agency", "place", "year")
-MAX_PAGE = 1000  # deep paging costs O(page * pagelen); past this, refine the query
+DEFAULT_PAGELEN = 10
+# The index folder `wire reindex` builds and `wire serve` reads, relative to the working folder.
+DEFAULT_INDEX_DIR = "index"
 # The most values a facet lists when asked for all of them (the "more" page).
 MAX_FACET_VALUES = 1000
 
@@ -35,8 +39,8 @@ class SearchRequest:
 
     query: str
     page: int = 1
-    pagelen: int = 10
-    sort: str = "relevance"
+    pagelen: int = DEFAULT_PAGELEN
+    sort: str = DEFAULT_SORT
     agency: tuple[str, ...] = ()
     place: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
@@ -55,8 +59,8 @@ class SearchRequest:
             raise SearchError(f"query is longer than {MAX_QUERY_CHARS} characters")
         if not 1 <= self.page <= MAX_PAGE:
             raise SearchError(f"page must be between 1 and {MAX_PAGE}")
-        if not 1 <= self.pagelen <= 100:
-            raise SearchError("page length must be between 1 and 100")
+        if not 1 <= self.pagelen <= MAX_PAGELEN:
+            raise SearchError(f"page length must be between 1 and {MAX_PAGELEN}")
         if self.sort not in SORTS:
             raise SearchError(f"sort must be one of {', '.join(SORTS)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -83,6 +87,10 @@ class Hit:
     score: float
     snippet: str
     byline: str = ""
+    cluster: str = ""  # the lead copy's id
+    copies: int = 1  # stories in its cluster
+    outlets: tuple[str, ...] = ()  # sources carrying it, the lead copy's first
+    agency_inferred: str = ""  # the agency of the wire story this uncredited copy is
     source: str = ""  # the outlet or archive the story came from
     body: str | None = None  # the story text, only when asked for (iter_hits(body=True))
 
@@ -99,6 +107,10 @@ class Hit:
             "byline": self.byline,
             "score": round(self.score, 4),
             "snippet": self.snippet,
+            "cluster": self.cluster or self.id,
+            "copies": self.copies,
+            "outlets": list(self.outlets),
+            "agency_inferred": self.agency_inferred,
         }
 
 
@@ -119,6 +131,7 @@ class SearchResults:
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
     suggestion: str | None = None  # "Did you mean" query string
     notice: str | None = None  # e.g. "query read as plain words"
+    copies: int | None = None  # matching stories counting every copy (None: as total)
     # Distinct values per facet before the limit: more than shown means a "more" link.
     facet_sizes: dict[str, int] = field(default_factory=dict)
 
@@ -131,6 +144,7 @@ class SearchResults:
         return {
             "query": self.request.query,
             "total": self.total,
+            "copies": self.total if self.copies is None else self.copies,
             "results": [hit.to_dict() for hit in self.hits],
         }
 
@@ -197,6 +211,12 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchResults: ...
 
     def get_story(self, story_id: str) -> Story | None: ...
+
+    def story_copies(self, story_id: str) -> list[Story]: ...
+
+    def marked_paragraphs(self, story_id: str, query_text: str = "") -> list[str] | None:
+        """The body as paragraphs of HTML, only <mark> markup: what the snippets mark."""
+        ...
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]: ...
 

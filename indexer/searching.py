@@ -20,23 +20,33 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from whoosh import collectors, highlight, query, scoring
+from whoosh import collectors, highlight, query
 from whoosh.searching import TimeLimit
 from whoosh.util.times import long_to_datetime
 
-from .docsets import Columns, apply_filters, facet_counts, match_set, record_matched_terms
+from .collapse import ClusterColumn, collapse_docs
+from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, current_generation, open_index, story_from_fields
 from .limits import MAX_SEARCH_SECONDS, MAX_SPELL_WORD_CHARS
+from .marking import mark_paragraphs
 from .queries import (
+    LOOSE_NOTICE,
     OPERATOR_WORDS_RE,
     QUERY_FIELDS,
     QueryPlan,
+    WordStats,
+    count_terms,
     date_facet,
     limit_expansions,
+    loose_reading,
     make_parser,
     parse_query,
+    plain_words,
     plan_query,
+    prepare_text,
+    query_stop_terms,
 )
+from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus, score_documents
 from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
 from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
@@ -53,24 +63,6 @@ SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
 MAX_CORRECTIONS = 3
 # Close words fetched per unknown word before our own ranking picks among them.
 SPELL_CANDIDATES = 500
-
-
-class WireBM25F(scoring.BM25F):
-    """BM25F with the Robertson-Sparck Jones idf used by Lucene and SQLite FTS5.
-
-    Whoosh's default idf, log(N/(n+1)) + 1, overweights common words.
-    """
-
-    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
-        parent = searcher.get_parent()
-        n = parent.doc_frequency(fieldname, text)
-        dc = parent.doc_count_all()
-        return math.log(1 + (dc - n + 0.5) / (n + 0.5))
-
-
-# B=0.4 measured +0.013 nDCG@10 over 0.75 on both Reuters collections (bench/relevance.py):
-# wire stories vary in length less than the web pages BM25's defaults were tuned on.
-WEIGHTING = WireBM25F(B=0.4, K1=1.2, title_B=0.4)
 
 
 class MarkFormatter(highlight.Formatter):
@@ -225,21 +217,24 @@ def top_hits(results) -> list:  # type: ignore[no-untyped-def,type-arg]
 class WhooshSearch:
     """The embedded search backend over an index folder built by `wire reindex`."""
 
-    def __init__(self, index_dir: Path | str, *, weighting: scoring.WeightingModel = WEIGHTING):
+    def __init__(self, index_dir: Path | str, *, ranking: Ranking = DEFAULT_RANKING):
         self.index_dir = Path(index_dir)
-        self._weighting = weighting
+        self._ranking = ranking
+        self._weighting = ranking.weighting
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: set = set()  # every thread's searcher, so close() can close them all
         self._results: OrderedDict = OrderedDict()  # (version, request) -> SearchResults
         self._cols: tuple | None = None  # (version, Columns)
         self._lexicon_docs: tuple | None = None  # (version, docnums)
+        self._clusters: tuple | None = None  # (version, ClusterColumn)
         self._words: tuple | None = None  # (version, the spelling vocabulary)
         # a backend dropped without close() still closes its searchers' files
         weakref.finalize(self, _close_all, self._open)
         self._ix = open_index(self.index_dir)
         self._generation = current_generation(self.index_dir)
         self._qp = make_parser(self._ix.schema)
+        self._stop_terms = query_stop_terms(self._ix.schema)
 
     # -- searchers -------------------------------------------------------------------
 
@@ -301,23 +296,23 @@ class WhooshSearch:
         return results
 
     def _search(self, s, request: SearchRequest, started: float) -> SearchResults:  # type: ignore[no-untyped-def]
-        q, notice = parse_query(self._qp, request.query)
-        if q is query.NullQuery or q is None:
-            return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
-        q, broad = limit_expansions(q, s.reader())
-        notice = notice or broad
-        plan = plan_query(q, request.query)
-        hidden = self._hidden(s)
         memo: dict = {}  # posting-list sets shared by counting and highlighting
-        matches = match_set(s, plan.everything, memo) - hidden
-        cols = self._columns(s) if (request.filtered or request.facets) else None
-        allowed = apply_filters(matches, cols, request) if cols and request.filtered else matches
+        plan, matches, allowed, cols, notice = self._read(s, request, memo)
+        if plan is None:
+            return SearchResults(request, 0, [], time.perf_counter() - started, notice=notice)
+        hidden = self._hidden(s)
+        clusters = self._cluster_column(s)
+        copies = len(allowed)
+        narrowed = request.filtered
+        if request.collapse:  # one story per cluster: totals and facets count stories
+            allowed, matches = collapse_docs(allowed, clusters), collapse_docs(matches, clusters)
+            narrowed = narrowed or len(allowed) < copies
         need = request.page * request.pagelen
-        ranked = self._ranked(s, plan, request, need, allowed if request.filtered else None, hidden, memo)
+        ranked = self._ranked(s, plan, request, need, allowed if narrowed else None, hidden, memo)
         if time.perf_counter() - started > MAX_SEARCH_SECONDS / 2:
             notice = "This query took too long to rank in full: the best matches found in time are shown."
         start = (request.page - 1) * request.pagelen
-        hits = [self._hit(hit) for hit in ranked[start:need]]
+        hits = [self._with_outlets(s, self._hit(hit, clusters=clusters)) for hit in ranked[start:need]]
         sizes: dict[str, int] = {}
         return SearchResults(
             request,
@@ -329,8 +324,47 @@ class WhooshSearch:
             if request.spelling
             else None,
             notice=notice,
+            copies=copies,
             facet_sizes=sizes,
         )
+
+    def _read(self, s, request: SearchRequest, memo: dict):  # type: ignore[no-untyped-def,type-arg]
+        """The query's plan and matches: (plan, matches, allowed, columns, notice),
+        the plan None for a query without words. When the strict reading (operators,
+        phrases, all words) finds nothing, the loose reading answers, with a notice."""
+        q, notice = parse_query(self._qp, request.query)
+        if q is query.NullQuery or q is None:
+            return None, set(), set(), None, notice
+        q, broad = limit_expansions(q, s.reader())
+        notice = notice or broad
+        plan = self._plan_words(s, q, request.query)
+        hidden = self._hidden(s)
+        cols = self._columns(s) if (request.filtered or request.facets) else None
+
+        def matching(p: QueryPlan) -> tuple[set[int], set[int]]:
+            found = match_set(s, p.everything, memo) - hidden
+            return found, apply_filters(found, cols, request) if cols and request.filtered else found
+
+        matches, allowed = matching(plan)
+        if not allowed:
+            loose = loose_reading(q)
+            if loose is not None and loose != plan.everything:
+                fallback = QueryPlan(loose)
+                found, passing = matching(fallback)
+                if passing:
+                    plan, matches, allowed, notice = fallback, found, passing, notice or LOOSE_NOTICE
+        return plan, matches, allowed, cols, notice
+
+    def _plan_words(self, s, q: query.Query, qstring: str) -> QueryPlan:  # type: ignore[no-untyped-def]
+        total = max(1, s.doc_count_all())
+
+        def share(clause: query.Query) -> float:
+            leaves = list(clause.leaves()) or [clause]
+            dfs = [s.doc_frequency(t.fieldname, t.text) for t in leaves if isinstance(t, query.Term)]
+            return max(dfs, default=0) / total
+
+        stats = WordStats(share, self._stop_terms, count_terms(s.schema, plain_words(prepare_text(qstring))))
+        return plan_query(q, qstring, self._ranking, stats)
 
     def _ranked(
         self,
@@ -342,10 +376,12 @@ class WhooshSearch:
         hidden,
         memo=None,
         seconds=MAX_SEARCH_SECONDS / 2,
+        snippets=True,
     ):  # type: ignore[no-untyped-def]
         """The first `need` hits in order: strict matches by score, then the loose
         ones (some of the words) by score; or all matches by date. Each search
-        stops after `seconds` (None: exports and evaluation, which must be whole)."""
+        stops after `seconds` (None: exports and evaluation, which must be whole).
+        With `snippets`, ready to highlight."""
         timed_search = functools.partial(search_until, seconds=seconds)
         if request.sort != "relevance":
             by_date = date_facet(request.sort)
@@ -353,15 +389,69 @@ class WhooshSearch:
                 timed_search(s, plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)
             ]
         else:
-            results = [timed_search(s, plan.strict, limit=need, filter=allowed, mask=hidden)]
-            if plan.loose is not None and results[0].scored_length() < need:
-                exclude = {docnum for _, docnum in results[0].top_n}
-                more = need - len(exclude)
-                results.append(timed_search(s, plan.loose, limit=more, filter=allowed, mask=exclude | hidden))
-        record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
-        for r in results:
-            set_snippet_style(r)
+            depth = max(need, self._ranking.feedback_rerank) if self._ranking.feedback_docs > 0 else need
+            first = self._tiers(s, self._with_proximity(plan), depth, allowed, hidden, timed_search)
+            results = self._with_feedback(s, plan, first, need, hidden)
+        if snippets:
+            record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
+            for r in results:
+                set_snippet_style(r)
         return [hit for r in results for hit in top_hits(r)]
+
+    @staticmethod
+    def _tiers(s, plan: QueryPlan, need: int, allowed, hidden, timed_search) -> list:  # type: ignore[no-untyped-def,type-arg]
+        """Whoosh results of the strict query, then of the loose one for the rest.
+
+        Queries are normalized first: Whoosh scores an Or nested three deep wrongly
+        (Or([Or([Or(...)]), Term]) gave the best story half its score).
+        """
+        results = [timed_search(s, plan.strict.normalize(), limit=need, filter=allowed, mask=hidden)]
+        if plan.loose is not None and results[0].scored_length() < need:
+            exclude = {docnum for _, docnum in results[0].top_n}
+            more = need - len(exclude)
+            results.append(
+                timed_search(s, plan.loose.normalize(), limit=more, filter=allowed, mask=exclude | hidden)
+            )
+        return results
+
+    def _with_proximity(self, plan: QueryPlan) -> QueryPlan:
+        """The plan with a bonus for query words close together, when that lever is on."""
+        bonus = proximity_bonus(plan.words, self._ranking)
+        if bonus is None:
+            return plan
+
+        def boosted(q: query.Query) -> query.Query:
+            return query.AndMaybe(q, bonus)
+
+        loose = boosted(plan.loose) if plan.loose is not None else None
+        return QueryPlan(boosted(plan.strict), loose, plan.words)
+
+    def _with_feedback(self, s, plan: QueryPlan, first: list, need: int, hidden) -> list:  # type: ignore[no-untyped-def,type-arg]
+        """RM3 as a ranking stage: the first ranking's top stories re-ordered by their
+        score plus that of the words its best stories share; no story is added.
+
+        Only the added words are scored, and only for the stories re-ranked: scoring
+        the whole query a second time took 4x the query time, a search for the added
+        words alone 5x.
+        """
+        ranking = self._ranking
+        top = [(score, docnum) for r in first for score, docnum in r.top_n]
+        if ranking.feedback_docs > 0 and top:
+            known = {str(text) for _, text in plan.everything.iter_all_terms()}
+            words = feedback_query(s, top, known, ranking)
+            # the same stories re-ranked however deep the caller reads, so page 1 of
+            # search() and the top of ranked_ids() agree
+            pool = {docnum for _, docnum in top[: ranking.feedback_rerank]}
+            if words is not None:
+                bonus = score_documents(s, [t for t in words.leaves() if isinstance(t, query.Term)], pool)
+                for r in first:
+                    head = [(sc + bonus.get(d, 0.0), d) for sc, d in r.top_n if d in pool]
+                    head.sort(key=lambda h: (-h[0], h[1]))
+                    r.top_n = head + [(sc, d) for sc, d in r.top_n if d not in pool]
+        left = need
+        for r in first:
+            r.top_n, left = r.top_n[:left], max(0, left - len(r.top_n))
+        return first
 
     # -- timeline and export (views of the whole match set) ---------------------------
 
@@ -369,16 +459,15 @@ class WhooshSearch:
         """The query plan of a request as `_search` makes it; every story for "" ."""
         if not request.query.strip():
             return QueryPlan(query.Every())
-        q, _ = parse_query(self._qp, request.query)
-        if q is query.NullQuery or q is None:
-            return None
-        q, _ = limit_expansions(q, s.reader())
-        return plan_query(q, request.query)
+        # the same reading as search(), the loose fallback included, so counts agree
+        return self._read(s, request, {})[0]
 
     def _allowed(self, s, request: SearchRequest, plan: QueryPlan, memo: dict) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
         """Document numbers of every match that passes the filters: what `total` counts."""
         matches = match_set(s, plan.everything, memo) - self._hidden(s)
-        return apply_filters(matches, self._columns(s), request) if request.filtered else matches
+        allowed = apply_filters(matches, self._columns(s), request) if request.filtered else matches
+        # one story per syndication cluster (the lead copy), unless every copy is asked for
+        return collapse_docs(allowed, self._cluster_column(s)) if request.collapse else allowed
 
     def timeline(self, request: SearchRequest) -> Timeline:
         """Matches per day from the date column, bucketed by `build_timeline`."""
@@ -422,8 +511,9 @@ class WhooshSearch:
             if plan is None or limit < 1:
                 return
             memo: dict = {}
-            allowed = self._allowed(s, request, plan, memo) if request.filtered else None
+            allowed = self._allowed(s, request, plan, memo) if request.filtered or request.collapse else None
             ranked = self._ranked(s, plan, request, limit, allowed, self._hidden(s), memo, seconds=None)
+            clusters = self._cluster_column(s)
         except (ValueError, TypeError, IndexError, RecursionError) as e:
             raise SearchError(f"cannot run this query: {e}") from None
         for start in range(0, len(ranked), HIGHLIGHT_BATCH):
@@ -432,7 +522,8 @@ class WhooshSearch:
             # a Whoosh hit keeps the stored fields it read (the body too): let each go once made
             ranked[start : start + HIGHLIGHT_BATCH] = [None] * len(batch)
             while batch:
-                yield self._hit(batch.pop(0), highlight=bool(request.query.strip()), body=body)
+                hit = batch.pop(0)
+                yield self._hit(hit, highlight=bool(request.query.strip()), body=body, clusters=clusters)
 
     def clear_cache(self) -> None:
         """Forget remembered searches (benchmarks measure cold queries with it)."""
@@ -443,12 +534,11 @@ class WhooshSearch:
     def ranked_ids(self, qstring: str, limit: int = 1000) -> list[str]:
         """Story ids in rank order, deeper than a page: for evaluation (MAP)."""
         s = self.searcher()
-        q, _ = parse_query(self._qp, qstring)
-        if q is None or q is query.NullQuery:
+        request = SearchRequest(qstring)
+        plan = self._read(s, request, {})[0]
+        if plan is None:
             return []
-        q, _ = limit_expansions(q, s.reader())
-        plan = plan_query(q, qstring)
-        ranked = self._ranked(s, plan, SearchRequest(qstring), limit, None, self._hidden(s), seconds=None)
+        ranked = self._ranked(s, plan, request, limit, None, self._hidden(s), seconds=None, snippets=False)
         return [s.stored_fields(hit.docnum)["id"] for hit in ranked]
 
     def _version(self, s) -> tuple:  # type: ignore[no-untyped-def,type-arg]
@@ -487,7 +577,42 @@ class WhooshSearch:
             self._cols = (version, cols)
         return cols
 
-    def _hit(self, hit, highlight: bool = True, body: bool = False) -> Hit:  # type: ignore[no-untyped-def]
+    def _cluster_column(self, s) -> ClusterColumn:  # type: ignore[no-untyped-def]
+        version = self._version(s)
+        with self._lock:
+            if self._clusters is not None and self._clusters[0] == version:
+                return self._clusters[1]
+        col = ClusterColumn.read(s.reader())
+        with self._lock:
+            self._clusters = (version, col)
+        return col
+
+    def _cluster_docs(self, s, cluster: str) -> list[int]:  # type: ignore[no-untyped-def]
+        return sorted(s.docs_for_query(query.Term("cluster", cluster))) if "cluster" in s.schema else []
+
+    def _with_outlets(self, s, hit: Hit) -> Hit:  # type: ignore[no-untyped-def]
+        """The hit with the sources of its cluster's copies, the lead copy's first."""
+        if hit.copies < 2:
+            return hit
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, hit.cluster)]
+        members.sort(key=lambda m: (m.id != hit.cluster, m.date or dt.date.max, m.id))
+        outlets = tuple(dict.fromkeys(m.source or m.agency or m.id for m in members))
+        return dataclasses.replace(hit, outlets=outlets)
+
+    def story_copies(self, story_id: str) -> list[Story]:
+        """Every story of this story's cluster, the lead copy first, then by date."""
+        s = self.searcher()
+        fields = s.document(id=story_id)
+        if not fields or story_id.startswith(LEXICON_ID_PREFIX):
+            return []
+        cluster = fields.get("cluster") or story_id
+        members = [story_from_fields(s.stored_fields(d)) for d in self._cluster_docs(s, cluster)]
+        members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
+        return members or [story_from_fields(fields)]
+
+    def _hit(  # type: ignore[no-untyped-def]
+        self, hit, highlight: bool = True, body: bool = False, clusters: ClusterColumn | None = None
+    ) -> Hit:
         fields = hit.fields()
         snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
         when = fields.get("date")
@@ -502,6 +627,9 @@ class WhooshSearch:
             score=float(hit.score or 0.0),
             snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
             byline=fields.get("byline", ""),
+            cluster=fields.get("cluster") or fields["id"],
+            copies=clusters.copies(hit.docnum) if clusters else 1,
+            agency_inferred=fields.get("agency_inferred", ""),
             source=fields.get("source", ""),
             body=fields.get("body", "") if body else None,
         )
@@ -511,6 +639,32 @@ class WhooshSearch:
             return None
         fields = self.searcher().document(id=story_id)
         return story_from_fields(fields) if fields else None
+
+    def marked_paragraphs(self, story_id: str, query_text: str = "") -> list[str] | None:
+        """The story's body as paragraphs of HTML where only <mark> is markup: the words
+        `query_text` matched, marked from the index's character offsets exactly as the
+        result snippets mark them. None when there is no such story."""
+        if story_id.startswith(LEXICON_ID_PREFIX):
+            return None
+        s = self.searcher()
+        docnum = s.document_number(id=story_id)
+        if docnum is None:
+            return None
+        body = s.stored_fields(docnum).get("body", "")
+        return mark_paragraphs(body, self._match_spans(s, docnum, query_text) if query_text.strip() else [])
+
+    def _match_spans(self, s, docnum: int, query_text: str) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+        """Character spans in the body of the terms the query matched (the snippets' terms)."""
+        plan = self._read(s, SearchRequest(query_text), {})[0]
+        if plan is None:
+            return []
+        spans: list[tuple[int, int]] = []
+        for fieldname, btext in highlight_terms(s, plan.everything, ("body",)):
+            m = s.postings(fieldname, btext)
+            m.skip_to(docnum)
+            if m.is_active() and m.id() == docnum:
+                spans.extend((start, end) for _, start, end in m.value_as("characters"))
+        return spans
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]:
         s = self.searcher()

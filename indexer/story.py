@@ -27,6 +27,8 @@ class Story:
     dateline: str = ""  # the dateline as written, e.g. "New Delhi, Feb 19 (PTI)"
     byline: str = ""  # who wrote it, e.g. "By Sajjad Hussain"
     path: str = ""  # file relative to the corpus root, "" when not from the corpus
+    cluster: str = ""  # id of the lead copy of its syndicated copies ("" until clustered)
+    agency_inferred: str = ""  # agency of the wire story this uncredited copy reproduces
 
     def replace(self, **changes: object) -> Story:
         """A copy with some fields changed."""

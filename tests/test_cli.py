@@ -20,7 +20,9 @@ SHARED_DATA = Path(os.environ.get("WIRE_SHARED_DATA", PROJECT.parent / "shared" 
 REUT2_000 = SHARED_DATA / "reuters21578" / "reut2-000.sgm"
 # The console script pyproject installs: wire = "indexer.cli:main"
 WIRE = Path(sys.executable).parent / "wire"
-HIT_KEYS = {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"}
+HIT_KEYS = {"id", "path", "title", "date", "agency", "place", "url", "byline", "score", "snippet"} | {
+    *("cluster", "copies", "outlets", "agency_inferred")
+}
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def search_json(runner, index_dir: Path, *query: str) -> dict:
 
 
 def assert_acceptance(data: dict) -> None:
-    assert set(data) == {"query", "total", "results"}
+    assert set(data) == {"query", "total", "copies", "results"}
     assert data["query"] == "INDUS-X"
     first = data["results"][0]
     assert set(first) == HIT_KEYS

@@ -117,8 +117,9 @@ def test_acceptance_indus_x_finds_the_example(backend):
         "byline",
         "score",
         "snippet",
+        *("cluster", "copies", "outlets", "agency_inferred"),
     }
-    assert set(results.to_dict()) == {"query", "total", "results"}
+    assert set(results.to_dict()) == {"query", "total", "copies", "results"}
 
 
 def test_path_is_relative_to_corpus_root(backend):
@@ -425,3 +426,73 @@ def test_prefix_standing_for_too_many_words_is_narrowed_with_a_notice(tmp_path):
     narrow = search(live, "co000*")
     assert narrow.notice is None and narrow.total == 1
     live.close()
+
+
+# --- queries as typed: capitals, operators, the loose reading ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, read",
+    [
+        ("INDIA AND PAKISTAN OVER KASHMIR", "INDIA and PAKISTAN OVER KASHMIR"),
+        ("SUMMIT NOT INDUS", "SUMMIT not INDUS"),
+        ("U.S. OR CANADA ANDNOT", "U.S. or CANADA andnot"),
+        ("india AND pakistan", "india AND pakistan"),
+        ("INDUS AND summit", "INDUS AND summit"),
+        ("DATE:[2024 TO 2025] AND X", "DATE:[2024 TO 2025] and X"),  # TO is only range syntax
+        ("what is INDUS-X?", "what is INDUS-X "),  # a question mark, not a wildcard
+        ("wom?n", "wom?n"),
+        ("Mergers/Acquisitions", "Mergers Acquisitions"),
+    ],
+)
+def test_query_text_as_the_parser_reads_it(typed, read):
+    from indexer.queries import prepare_text
+
+    assert prepare_text(typed) == read
+
+
+@pytest.mark.parametrize(
+    "q, expected, notice",
+    [
+        # capitals: AND/OR/NOT are words (here stop words), not operators
+        ("SUMMIT NOT INDUS", {EXAMPLE_ID, AFP}, None),
+        ("MONSOON AND KOLKATA", {IANS, KERALA, UNI}, None),
+        ("MAHARASHTRA OR KOLKATA", {IANS, UNI}, None),
+        # with lower-case words they are operators
+        ("summit NOT INDUS", {AFP}, None),
+        ("Maharashtra OR Kolkata", {IANS, UNI}, None),
+        # the strict reading finds nothing: the loose one answers, and says so
+        ("monsoon AND Kolkata", {IANS, KERALA, UNI}, "LOOSE"),
+        ('"defence summit"', {EXAMPLE_ID, ANI, AFP}, "LOOSE"),
+        ('"budget consultation" AND irrigation', {ANI, IANS}, "LOOSE"),
+        # ... but metadata clauses and fields still hold, so nothing may stay nothing
+        ("agency:pti steel", set(), None),
+        ("title:irrigation", set(), None),
+        ("zzzunknown AND qqqunknown", set(), None),
+    ],
+)
+def test_capitals_operators_and_the_loose_reading(backend, q, expected, notice):
+    from indexer.queries import LOOSE_NOTICE
+
+    results = search(backend, q, pagelen=100)
+    assert set(ids(results)) == expected
+    assert results.notice == (LOOSE_NOTICE if notice else None)
+
+
+@pytest.mark.parametrize(
+    "q, first",
+    [
+        ("CONSULTATION BETWEEN PUNJAB AND THE ARMY ON THE DEFENCE BUDGET", ANI),
+        ("Will the Punjab government host a consultation on the defence budget next month?", ANI),
+        ("What is INDUS-X?", EXAMPLE_ID),
+        ("WHAT DID THE MINISTERS OF THE G20 DISCUSS IN PARIS?", AFP),
+    ],
+)
+def test_headlines_and_questions_rank_their_story_first(backend, q, first):
+    results = search(backend, q)
+    assert ids(results)[0] == first
+    assert results.notice is None
+
+
+def test_ranked_ids_follow_the_loose_reading_too(backend):
+    assert set(backend.ranked_ids("monsoon AND Kolkata")) == {IANS, KERALA, UNI}

@@ -11,14 +11,16 @@ from typing import Any
 
 from flask import Flask, Response
 
+from indexer.search import DEFAULT_INDEX_DIR, DEFAULT_PAGELEN
+
 from . import api, backend, errors, exports, feeds, views
 
 DEFAULTS: dict[str, Any] = {
     # the index folder `wire reindex` builds
-    "INDEX": "index",
+    "INDEX": DEFAULT_INDEX_DIR,
     # a callable (or "module:name") that takes INDEX and returns a SearchBackend
     "BACKEND": "indexer.searching:WhooshSearch",
-    "PAGELEN": 10,
+    "PAGELEN": DEFAULT_PAGELEN,
     "MORE_LIKE_THIS": 5,
     # entries in a search's Atom feed (its newest matches)
     "FEED_ENTRIES": 20,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from indexer.search import SearchError
+from indexer.story import Story
 
 from .backend import get_backend
 from .params import SearchParams, is_story_id, read_pagelen
@@ -56,7 +57,21 @@ def timeline() -> Response:
 def story(story_id: str) -> Response:
     if not is_story_id(story_id):
         abort(404, "There is no story with that id.")
-    found = get_backend().get_story(story_id)
+    backend = get_backend()
+    found = backend.get_story(story_id)
     if found is None:
         abort(404, "There is no story with that id.")
-    return jsonify(found.to_dict())
+    data = found.to_dict()
+    data["copies"] = [copy_dict(c) for c in backend.story_copies(story_id)]
+    return jsonify(data)
+
+
+def copy_dict(story: Story) -> dict[str, object]:
+    """One copy of a syndicated story, as /api/story lists them (the lead copy first)."""
+    return {
+        "id": story.id,
+        "source": story.source,
+        "date": story.date.isoformat() if story.date else None,
+        "url": story.url,
+        "title": story.title,
+    }

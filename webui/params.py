@@ -15,7 +15,15 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from indexer.facets import place_key
-from indexer.search import MAX_PAGE, MAX_QUERY_CHARS, SORTS, SearchError, SearchRequest
+from indexer.search import (
+    DEFAULT_SORT,
+    MAX_PAGE,
+    MAX_PAGELEN,
+    MAX_QUERY_CHARS,
+    SORTS,
+    SearchError,
+    SearchRequest,
+)
 
 # Story ids are file-name-like; anything else ("..", "a/b", "%00") is no story.
 STORY_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -27,7 +35,6 @@ YEAR_RE = re.compile(r"\d{4}")
 # Limits on filter values, so a crafted URL cannot make a huge filter query.
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 100
-MAX_PAGELEN = 100
 FILTER_NAMES = ("agency", "place", "year")
 
 
@@ -83,23 +90,32 @@ def read_years(args: MultiDict[str, str]) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
+def read_collapse(args: MultiDict[str, str]) -> bool:
+    """collapse=false shows every copy; the default is one result per story."""
+    value = str(args.get("collapse", "true")).strip().lower()
+    if value not in ("true", "false", "1", "0", ""):
+        raise SearchError("collapse must be true or false.")
+    return value not in ("false", "0")
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """What the user asked for, as it appears in the URL."""
 
     q: str = ""
     page: int = 1
-    sort: str = "relevance"
+    sort: str = DEFAULT_SORT
     agency: tuple[str, ...] = ()
     place: tuple[str, ...] = ()
     year: tuple[int, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    collapse: bool = True  # collapse=false: every outlet's copy
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str]) -> SearchParams:
         """Read and check the query string; SearchError says what is wrong."""
-        sort = str(args.get("sort", "relevance")).strip() or "relevance"
+        sort = str(args.get("sort", DEFAULT_SORT)).strip() or DEFAULT_SORT
         if sort not in SORTS:
             raise SearchError(f"Sort by one of: {', '.join(SORTS)}.")
         params = cls(
@@ -111,6 +127,7 @@ class SearchParams:
             year=read_years(args),
             date_from=read_date(args, "from"),
             date_to=read_date(args, "to"),
+            collapse=read_collapse(args),
         )
         params.to_request(1).validate()
         return params
@@ -132,12 +149,13 @@ class SearchParams:
             date_to=self.date_to,
             facets=facets,
             spelling=spelling,
+            collapse=self.collapse,
         )
 
     def args(self) -> dict[str, Any]:
         """URL parameters, defaults left out so equal searches have equal URLs."""
         args: dict[str, Any] = {"q": self.q}
-        if self.sort != "relevance":
+        if self.sort != DEFAULT_SORT:
             args["sort"] = self.sort
         for name in FILTER_NAMES:
             if getattr(self, name):
@@ -148,6 +166,8 @@ class SearchParams:
             args["to"] = self.date_to.isoformat()
         if self.page != 1:
             args["page"] = self.page
+        if not self.collapse:
+            args["collapse"] = "false"
         return args
 
     def replace(self, **changes: Any) -> SearchParams:

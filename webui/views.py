@@ -7,12 +7,14 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 
+from indexer.copydiff import diff_copy
 from indexer.search import FACET_FIELDS, MAX_FACET_VALUES, MAX_PAGE, SearchResults, Timeline
+from indexer.story import Story
 
 from .backend import get_backend
 from .charts import UNIT_HEADINGS, VIEW_HEIGHT, VIEW_WIDTH, timeline_bars
-from .highlight import mark_paragraphs
 from .params import SearchParams, is_story_id, read_query
 
 bp = Blueprint("pages", __name__)
@@ -30,7 +32,7 @@ FACET_PLURALS = {"agency": "agencies", "place": "places", "year": "years"}
 FACET_SHOWN = 10
 # The /syntax page: each example links to its search.
 SYNTAX_EXAMPLES = (
-    ("defence innovation", "Words: stories with either word, those with both first."),
+    ("defence innovation", "Words: stories with either word, the best matches first."),
     ('"defence innovation"', "A phrase in quotes: the words together, in this order."),
     ("india AND summit", "AND: both words must be there."),
     ("monsoon OR rainfall", "OR: either word."),
@@ -124,17 +126,29 @@ def story(story_id: str) -> str:
     q = read_query(request.args).strip()
     backend = get_backend()
     found = backend.get_story(story_id)
-    if found is None:
+    marked = backend.marked_paragraphs(story_id, q)
+    if found is None or marked is None:
         abort(404, "There is no story with that id.")
     return render_template(
         "story.html",
         story=found,
         q=q,
-        paragraphs=mark_paragraphs(found.body, q),
+        # the backend escapes the text and marks the matches: only <mark> is markup
+        paragraphs=[Markup(p) for p in marked],
         source_url=web_url(found.url),
         related=backend.more_like_this(story_id, limit=current_app.config["MORE_LIKE_THIS"]),
         params=SearchParams(q=q),
+        **copies_context(found, backend.story_copies(story_id)),
     )
+
+
+def copies_context(story: Story, copies: list[Story]) -> dict[str, object]:
+    """The story page's copies: each with what it changed against the lead copy,
+    and this story's own diff when it is not the lead."""
+    lead = copies[0] if copies else story
+    listed = [(c, diff_copy(c, lead) if c.id != lead.id else None) for c in copies]
+    own = diff_copy(story, lead) if story.id != lead.id else None
+    return {"copies": listed if len(copies) > 1 else [], "lead": lead, "own_diff": own}
 
 
 @bp.get("/syntax")

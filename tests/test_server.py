@@ -49,6 +49,14 @@ def serving(index_dir: Path, tmp_path: Path):
             proc.wait(timeout=20)
 
 
+def wait_for_workers(pid: int, count: int, seconds: float = 20) -> list[int]:
+    """The server's worker processes, once `count` have started (gunicorn boots them one by one)."""
+    deadline = time.monotonic() + seconds
+    while len(children_of(pid)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return children_of(pid)
+
+
 def fetch(url: str) -> tuple[int, dict]:
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.status, json.loads(response.read())
@@ -56,7 +64,7 @@ def fetch(url: str) -> tuple[int, dict]:
 
 def test_workers_answer_concurrent_clients(serving):
     base, proc = serving
-    assert len(children_of(proc.pid)) == 2
+    assert len(wait_for_workers(proc.pid, 2)) == 2
     urls = [
         f"{base}/api/search?q=government+{word}" for word in ("monsoon", "election", "cricket", "shares") * 5
     ]
@@ -68,7 +76,7 @@ def test_workers_answer_concurrent_clients(serving):
 
 def test_workers_die_with_a_killed_server(serving):
     _, proc = serving
-    workers = children_of(proc.pid)
+    workers = wait_for_workers(proc.pid, 2)
     assert len(workers) == 2
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)

@@ -57,6 +57,9 @@ class Ranking:
     feedback_terms: int = 10
     feedback_weight: float = 0.3  # share of the score the added words may bring
     feedback_rerank: int = 30  # the top stories of the first ranking it re-ranks
+    # feedback only for queries with at least this many content words (distinct
+    # title/body terms after query stop words; 0: every query)
+    feedback_min_words: int = 0
 
 
 DEFAULT_RANKING = Ranking()
@@ -86,6 +89,17 @@ def _field_term(node: query.Query, fieldname: str) -> str | None:
     leaves = list(node.leaves()) or [node]
     texts = [leaf.text for leaf in leaves if isinstance(leaf, query.Term) and leaf.fieldname == fieldname]
     return str(texts[0]) if len(texts) == 1 else None
+
+
+def content_words(q: query.Query, fields: Iterable[str] = ("title", "body")) -> int:
+    """How many distinct words of `fields` a query scores (filters, e.g. agency:, not counted)."""
+    wanted = set(fields)
+    return len({str(text) for fieldname, text in q.iter_all_terms() if fieldname in wanted})
+
+
+def uses_feedback(q: query.Query, ranking: Ranking) -> bool:
+    """True when the RM3 stage runs for this (planned) query."""
+    return ranking.feedback_docs > 0 and content_words(q) >= ranking.feedback_min_words
 
 
 def feedback_query(

@@ -64,11 +64,12 @@ SAME = "The lake water level is rising in the alpine valley, officials said."
 def feedback_stories() -> list[Story]:
     topics = ["markets", "football", "election", "parliament", "cricket", "budget", "railway", "harvest"]
     stories = [
-        Story(id=f"other-{i}", title=f"{topics[i % 8].title()} {i}", body=f"On {topics[i % 8]}, item {i}. " * 3)
-        for i in range(40)
+        Story(id=f"other-{i}", title=f"{t.title()} {i}", body=f"On {t}, item {i}. " * 3)
+        for i, t in ((i, topics[i % 8]) for i in range(40))
     ]
     top = f"The lake water level is rising in the alpine valley. {FEEDBACK_WORDS}. Lake water."
-    stories += [Story(id=f"top-{k}", title="Lake water level rising in alpine valley", body=top) for k in "abc"]
+    title = "Lake water level rising in alpine valley"
+    stories += [Story(id=f"top-{k}", title=title, body=top) for k in "abc"]
     stories.append(Story(id="plain-d", title="Report", body=SAME))
     stories.append(Story(id="fed-e", title="Report", body=f"{SAME} {FEEDBACK_WORDS}, {FEEDBACK_WORDS}."))
     return stories

@@ -22,9 +22,9 @@ def test_count_weight_saturates_like_bm25_k3(times, k3, weight):
 
 STAGES = {
     "plain": dataclasses.replace(DEFAULT_RANKING, feedback_docs=0, proximity=0.0),
-    "feedback": dataclasses.replace(DEFAULT_RANKING, feedback_docs=3),
+    "feedback": dataclasses.replace(DEFAULT_RANKING, feedback_docs=3, feedback_min_words=0),
     "proximity": dataclasses.replace(DEFAULT_RANKING, feedback_docs=0, proximity=0.3),
-    "both": dataclasses.replace(DEFAULT_RANKING, feedback_docs=3, proximity=0.3),
+    "both": dataclasses.replace(DEFAULT_RANKING, feedback_docs=3, feedback_min_words=0, proximity=0.3),
 }
 
 

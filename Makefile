@@ -7,7 +7,7 @@ WIRE_CORPUS ?= corpus
 WIRE_INDEX ?= index
 export WIRE_CORPUS WIRE_INDEX
 
-.PHONY: run test test-browser lint bench bench-relevance bench-extract bench-speed bench-dedup bench-research bench-wire clean
+.PHONY: run test test-faults test-browser lint bench bench-relevance bench-extract bench-speed bench-dedup bench-research bench-wire clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -53,3 +53,8 @@ bench-wire: $(STAMP)
 
 clean:
 	rm -rf $(WIRE_INDEX) build .pytest_cache
+
+## test-faults: kill -9, a full disk, two writers, a server under a reindex, hostile
+## input (tests/faults, minutes; left out of `make test`, collected when WIRE_FAULTS=1)
+test-faults: $(STAMP)
+	WIRE_FAULTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider --durations=10 tests/faults

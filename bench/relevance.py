@@ -58,6 +58,8 @@ NDCG_DEPTH = 10
 CASES: dict[str, Callable[[str], str]] = {"as given": lambda q: q, "CAPITALS": str.upper}
 
 Ranker = Callable[[str], list[str]]
+# Ranking.feedback_min_words values the levers measure (the default is one of them)
+FEEDBACK_MIN_WORDS_SWEEP = (0, 3, 4, 5, 6, 8)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ def make_levers() -> list[Lever]:
         moved("no RM3", feedback_docs=0),
         moved("RM3 from 10 docs", feedback_docs=10),
         moved("RM3 weight 0.5", feedback_weight=0.5),
+        *[moved(f"RM3 from {n} content words", feedback_min_words=n) for n in FEEDBACK_MIN_WORDS_SWEEP],
     ]
 
 
@@ -287,7 +290,7 @@ def run_systems(colls: list[Collection]) -> Scores:
 
 
 def run_levers(
-    colls: list[Collection], only: Sequence[str] = ()
+    colls: list[Collection], only: Sequence[str] = (), cases: Sequence[str] = ("as given",)
 ) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
     """lever -> collection -> case -> scores (the default first, then the chosen levers)."""
     scores: dict[str, dict[str, dict[str, dict[str, float]]]] = defaultdict(lambda: defaultdict(dict))
@@ -298,15 +301,19 @@ def run_levers(
         for lever in levers:
             backend = WhooshSearch(folder, ranking=lever.ranking)
             started = time.perf_counter()
-            scores[lever.name][coll.name]["as given"] = evaluate(coll, wire_ranker(backend, LEVER_DEPTH))
+            for case in cases:
+                scores[lever.name][coll.name][case] = evaluate(
+                    coll, wire_ranker(backend, LEVER_DEPTH), CASES[case]
+                )
             backend.close()
             print(f"  {coll.name}: {lever.name} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     return scores
 
 
-def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, dict[str, float]]:
-    """Query time of each lever on Reuters (topics: 21,578 stories), cold, through search():
-    bench/speed.py's query mix plus the collection's own queries, top 10 with snippets."""
+def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, dict[str, dict[str, float]]]:
+    """Query time of each lever on Reuters (topics: 21,578 stories), cold, through search(),
+    top 10 with snippets: lever -> workload -> timings, the workloads bench/speed.py's
+    query mix (short news-style queries), 40 topic names, and both together."""
     from .common import BenchQuery, WireEngine
     from .speed import query_mix, time_queries
 
@@ -315,31 +322,40 @@ def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, di
         return {}
     folder = wire_index_dir(coll)
     dates = [s.date for s in coll.stories if s.date]
-    queries = query_mix(dates) + [BenchQuery("topic", text) for _, text in coll.queries[:40]]
-    costs = {}
+    mix = query_mix(dates)
+    topics = [BenchQuery("topic", text) for _, text in coll.queries[:40]]
+    workloads = {"speed mix": mix, "topics": topics, "both": mix + topics}
+    costs: dict[str, dict[str, dict[str, float]]] = {}
     levers = make_levers()
     for lever in levers[:1] + [lv for lv in levers[1:] if not only or any(o in lv.name for o in only)]:
         engine = WireEngine(folder)
         engine.backend = WhooshSearch(folder, ranking=lever.ranking)  # type: ignore[assignment]
-        costs[lever.name] = time_queries(engine, queries, reps=2, cold=True)
+        costs[lever.name] = {
+            name: time_queries(engine, qs, reps=2, cold=True) for name, qs in workloads.items()
+        }
         engine.close()
-        print(f"  cost: {lever.name}: p50 {costs[lever.name]['p50_ms']:.1f} ms", file=sys.stderr)
+        both = costs[lever.name]["both"]
+        print(f"  cost: {lever.name}: p50 {both['p50_ms']:.1f} ms", file=sys.stderr)
     return costs
 
 
-def costs_table(costs: dict[str, dict[str, float]]) -> str:
-    base = next(iter(costs.values()))
-    rows = [
-        [
-            name,
-            c["p50_ms"],
-            c["p95_ms"],
-            _ratio(c["p50_ms"], base["p50_ms"]),
-            _ratio(c["p95_ms"], base["p95_ms"]),
+def costs_table(costs: dict[str, dict[str, dict[str, float]]]) -> str:
+    base = next(iter(costs.values()))["both"]
+    header = ["lever (Reuters, 21,578 stories, cold)"]
+    for workload in ("speed mix", "topics", "both"):
+        header += [f"{workload} p50 ms", "p95 ms"]
+    header += ["both p50 x", "both p95 x"]
+    rows = []
+    for name, by_load in costs.items():
+        row: list[object] = [name]
+        for workload in ("speed mix", "topics", "both"):
+            row += [by_load[workload]["p50_ms"], by_load[workload]["p95_ms"]]
+        row += [
+            _ratio(by_load["both"]["p50_ms"], base["p50_ms"]),
+            _ratio(by_load["both"]["p95_ms"], base["p95_ms"]),
         ]
-        for name, c in costs.items()
-    ]
-    return format_table(["lever (Reuters, 21,578 stories, cold)", "p50 ms", "p95 ms", "p50 x", "p95 x"], rows)
+        rows.append(row)
+    return format_table(header, rows)
 
 
 def systems_table(scores: Scores, colls: list[str]) -> str:
@@ -369,20 +385,28 @@ def systems_table(scores: Scores, colls: list[str]) -> str:
     return format_table(header, rows)
 
 
-def levers_table(scores: dict[str, dict[str, dict[str, dict[str, float]]]], colls: list[str]) -> str:
-    """One row per lever: nDCG@10 per collection (queries as given), means, change from the default."""
+def levers_table(
+    scores: dict[str, dict[str, dict[str, dict[str, float]]]], colls: list[str], case: str = "as given"
+) -> str:
+    """One row per lever: nDCG@10 per collection (queries as `case`), means, change from the default."""
     base = next(iter(scores.values()))
-    header = ["lever", *[f"{c} nDCG@10" for c in colls], "mean", f"mean MAP@{LEVER_DEPTH}", "d mean nDCG"]
+    header = [
+        f"lever ({case})",
+        *[f"{c} nDCG@10" for c in colls],
+        "mean",
+        f"mean MAP@{LEVER_DEPTH}",
+        "d mean nDCG",
+    ]
     rows = []
     for name, by_coll in scores.items():
-        mean = _mean(by_coll, colls, "as given", "ndcg10")
+        mean = _mean(by_coll, colls, case, "ndcg10")
         rows.append(
             [
                 name,
-                *[by_coll[c]["as given"]["ndcg10"] for c in colls],
+                *[by_coll[c][case]["ndcg10"] for c in colls],
                 mean,
-                _mean(by_coll, colls, "as given", "map"),
-                f"{mean - _mean(base, colls, 'as given', 'ndcg10'):+.3f}",
+                _mean(by_coll, colls, case, "map"),
+                f"{mean - _mean(base, colls, case, 'ndcg10'):+.3f}",
             ]
         )
     return format_table(header, rows)
@@ -403,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-systems", action="store_true", help="skip the systems table")
     parser.add_argument("--cost", action="store_true", help="also time each lever's queries on Reuters")
     parser.add_argument("--collections", default=",".join(COLLECTIONS), help="comma-separated subset")
+    parser.add_argument("--capitals", action="store_true", help="levers also with queries in capitals")
     parser.add_argument("--levers", help="only the levers whose names contain one of these (comma-separated)")
     args = parser.parse_args(argv)
     colls = load_collections([n.strip() for n in args.collections.split(",") if n.strip()])
@@ -416,9 +441,11 @@ def main(argv: list[str] | None = None) -> int:
         print(systems_table(systems, names))
         output["systems"] = systems
     if not args.no_levers:
-        levers = run_levers(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()])
-        print()
-        print(levers_table(levers, names))
+        cases = tuple(CASES) if args.capitals else ("as given",)
+        levers = run_levers(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()], cases)
+        for case in cases:
+            print()
+            print(levers_table(levers, names, case))
         output["levers"] = levers
     if args.cost:
         costs = run_costs(colls, [o.strip() for o in (args.levers or "").split(",") if o.strip()])

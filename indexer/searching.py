@@ -46,7 +46,7 @@ from .queries import (
     prepare_text,
     query_stop_terms,
 )
-from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus, score_documents
+from .ranking import DEFAULT_RANKING, Ranking, feedback_query, proximity_bonus, score_documents, uses_feedback
 from .search import FacetCount, Hit, IndexStats, SearchError, SearchRequest, SearchResults, Timeline
 from .spelling import close_words, edit_distance, rank_candidates
 from .story import Story
@@ -389,9 +389,10 @@ class WhooshSearch:
                 timed_search(s, plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)
             ]
         else:
-            depth = max(need, self._ranking.feedback_rerank) if self._ranking.feedback_docs > 0 else need
+            feedback = uses_feedback(plan.everything, self._ranking)
+            depth = max(need, self._ranking.feedback_rerank) if feedback else need
             first = self._tiers(s, self._with_proximity(plan), depth, allowed, hidden, timed_search)
-            results = self._with_feedback(s, plan, first, need, hidden)
+            results = self._with_feedback(s, plan, first, need) if feedback else first
         if snippets:
             record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
             for r in results:
@@ -426,7 +427,7 @@ class WhooshSearch:
         loose = boosted(plan.loose) if plan.loose is not None else None
         return QueryPlan(boosted(plan.strict), loose, plan.words)
 
-    def _with_feedback(self, s, plan: QueryPlan, first: list, need: int, hidden) -> list:  # type: ignore[no-untyped-def,type-arg]
+    def _with_feedback(self, s, plan: QueryPlan, first: list, need: int) -> list:  # type: ignore[no-untyped-def,type-arg]
         """RM3 as a ranking stage: the first ranking's top stories re-ordered by their
         score plus that of the words its best stories share; no story is added.
 
@@ -436,7 +437,7 @@ class WhooshSearch:
         """
         ranking = self._ranking
         top = [(score, docnum) for r in first for score, docnum in r.top_n]
-        if ranking.feedback_docs > 0 and top:
+        if top:
             known = {str(text) for _, text in plan.everything.iter_all_terms()}
             words = feedback_query(s, top, known, ranking)
             # the same stories re-ranked however deep the caller reads, so page 1 of

@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -72,27 +73,44 @@ def wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"wire serve did not answer within {SERVER_START_SECONDS} s: {log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`wire serve` (waitress) over the test index; yields its base URL."""
-    require_browser()
+@contextmanager
+def running_server(index_dir: Path, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `wire serve` over `index_dir` on a free loopback port: (base URL, process)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
     wire = Path(sys.executable).with_name("wire")
-    command = [str(wire), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(index_dir)]
+    command = [
+        str(wire),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--index",
+        str(index_dir),
+        *options,
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base + "/", proc, log)
-        yield base
+        yield base, proc
     finally:
-        proc.terminate()
+        if proc.poll() is None:
+            proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`wire serve` over the test index; yields its base URL."""
+    require_browser()
+    with running_server(index_dir, tmp_path_factory.mktemp("serve") / "serve.log") as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,10 +20,9 @@ from test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DESKTOP,
-    free_port,
     open_page,
     require_browser,
-    wait_until_serving,
+    running_server,
 )
 
 pytestmark = pytest.mark.browser
@@ -34,23 +31,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(research_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve-research") / "serve.log"
-    wire = Path(sys.executable).with_name("wire")
-    command = [str(wire), "serve", "--host", "127.0.0.1", "--port", str(port), "--index", str(research_index)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base + "/", proc, log)
+    with running_server(research_index, tmp_path_factory.mktemp("serve-research") / "serve.log") as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

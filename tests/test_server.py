@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import free_port, wait_until_serving
+from tests.test_browser import running_server
 from tests.test_faults import process_alive
 
 
@@ -32,21 +30,9 @@ def children_of(pid: int) -> list[int]:
 
 @pytest.fixture
 def serving(index_dir: Path, tmp_path: Path):
-    """Start `wire serve --workers 2`; yields (base URL, the master process)."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    wire = Path(sys.executable).with_name("wire")
-    command = [str(wire), "serve", "--port", str(port), "--workers", "2", "--index", str(index_dir)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base + "/", proc, log)
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=20)
+    """`wire serve --workers 2`; yields (base URL, the master process)."""
+    with running_server(index_dir, tmp_path / "serve.log", "--workers", "2") as started:
+        yield started
 
 
 def wait_for_workers(pid: int, count: int, seconds: float = 20) -> list[int]:

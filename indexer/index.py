@@ -28,11 +28,9 @@ from . import (
     patches,  # noqa: F401  (checks the Whoosh version, patches its segment reader)
 )
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
-from .locking import IndexBusyError, index_lock
+from .locking import index_lock
 from .search import IndexMissingError
 from .story import Story
-
-__all__ = ["IndexBusyError", "add_to_index", "build_index", "index_lock", "open_index"]
 
 CURRENT_FILE = "CURRENT"
 # What the sortable date column holds for a story without a date.

@@ -9,14 +9,13 @@ import pytest
 from whoosh import query
 
 from indexer.index import (
-    IndexBusyError,
     add_to_index,
     build_index,
     current_generation,
-    index_lock,
     open_index,
 )
 from indexer.ingest import iter_corpus_stories, reindex
+from indexer.locking import IndexBusyError, index_lock
 from indexer.search import IndexMissingError, SearchError, SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import Story

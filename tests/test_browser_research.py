@@ -165,6 +165,8 @@ def test_atom_feed_found_from_the_page_parses_newest_first(desktop, server):
 
 
 def test_copy_link_copies_the_complete_search_url(browser, server):
+    from playwright.sync_api import expect
+
     context, page, watch = open_page(browser, server)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     url = "/search?q=government&sort=oldest&year=2024&page=2"
@@ -172,12 +174,14 @@ def test_copy_link_copies_the_complete_search_url(browser, server):
     button = page.locator(".result-tools button.copy-link")
     assert button.is_visible()
     button.click()
-    assert page.locator(".result-tools .copy-status").inner_text() == "Link copied."
+    # the copy is asynchronous: wait for its status line before reading the clipboard
+    expect(page.locator(".result-tools .copy-status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == server + url
     page.goto(server + url)  # the copied link opens the same page of the same results
     assert page.locator(".pagination [aria-current=page]").inner_text().strip().endswith("2")
     page.goto("/story/delhi-caps-1")
     page.locator(".story-tools button.copy-link").click()
+    expect(page.locator(".story-tools .copy-status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == server + "/story/delhi-caps-1"
     context.close()
     assert watch.problems == []

@@ -27,7 +27,7 @@ from . import (
     clusterstore,
     patches,  # noqa: F401  (checks the Whoosh version, patches its segment reader)
 )
-from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
+from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
 from .locking import index_lock
 from .search import IndexMissingError
 from .story import Story
@@ -55,11 +55,15 @@ SMALL_BUILD = 5000
 def make_schema() -> Schema:
     """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
     text = story_analyzer()
+    title = TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=text, stored=True, chars=True)
+    for story_field in (title, body):  # the same postings, analysed in one loop (analysis.py)
+        story_field.format = StoryCharacters(field_boost=story_field.format.field_boost)
     return Schema(
         id=ID(stored=True, unique=True),
         path=STORED,
-        title=TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=text, stored=True, chars=True),
+        title=title,
+        body=body,
         words=TEXT(analyzer=spelling_analyzer(), phrase=False),
         date=DATETIME(stored=True, sortable=True),
         year=ID(sortable=True),

@@ -66,6 +66,14 @@ class ClusterState:
             self._rows = {sid: i for i, sid in enumerate(self.ids)}
         return self._rows.get(story_id)
 
+    def rows_of(self, story_ids: Iterable[str]) -> list[int]:
+        """Rows of the ids the state has; for a few ids one scan (building the id
+        dictionary of 200,000 rows cost 60 ms of an add)."""
+        wanted = set(story_ids)
+        if len(wanted) > 64 or (self._rows is not None and len(self._rows) == len(self.ids)):
+            return [r for r in map(self.row_of, wanted) if r is not None]
+        return [i for i, sid in enumerate(self.ids) if sid in wanted]
+
     def member(self, row: int) -> Member:
         return Member(self.ids[row], self.agencies[row], self.days[row], self.lengths[row])
 

@@ -515,3 +515,12 @@ def _cell(value: object) -> str:
 
 def _is_number(text: str) -> bool:
     return bool(re.fullmatch(r"[-+]?[\d,]*\.?\d+x?|-", text))
+
+
+# The engines of the speed benchmark, by the names --engines takes.
+ENGINES = {
+    "wire": WireEngine,
+    "fts5": Fts5Engine,
+    "tantivy": TantivyEngine,
+    "tutorial": TutorialWhooshEngine,
+}

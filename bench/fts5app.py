@@ -83,25 +83,28 @@ class Fts5Search:
         match = Fts5Engine.match_string(text)
         if not match:
             return {"query": text, "total": 0, "results": [], "facets": {}, "facet_sizes": {}}
-        where, args = "stories MATCH ?", [match]
+        # metadata joined by rowid with the FTS5 match driving (CROSS JOIN keeps that
+        # order): filtering dates through an IN subquery took 0.5-2 s a query
+        where = "FROM stories CROSS JOIN meta m ON m.rowid = stories.rowid WHERE stories MATCH ?"
+        args = [match]
         if date_from or date_to:
-            where += " AND stories.rowid IN (SELECT rowid FROM meta WHERE date BETWEEN ? AND ?)"
+            where += " AND m.date BETWEEN ? AND ?"
             args += [date_from or "0000-00-00", date_to or "9999-99-99"]
         db = self.db()
         top = db.execute(
-            f"SELECT m.id, stories.title, m.date, m.agency, m.place, {SNIPPET}, bm25(stories) "
-            f"FROM stories JOIN meta m ON m.rowid = stories.rowid WHERE {where} "
+            f"SELECT m.id, stories.title, m.date, m.agency, m.place, {SNIPPET}, bm25(stories) {where} "
             f"ORDER BY bm25(stories) LIMIT {PAGELEN}",
             args,
         ).fetchall()
-        rows = db.execute(
-            f"SELECT agency, place, year FROM meta WHERE rowid IN (SELECT rowid FROM stories WHERE {where})",
-            args,
+        # one grouped pass for the three facets and the total (fetching every matching
+        # row into Python instead cost 5-10x more on common words)
+        groups = db.execute(
+            f"SELECT m.agency, m.place, m.year, count(*) {where} GROUP BY 1, 2, 3", args
         ).fetchall()
-        facets, sizes = facet_counts(rows)
+        facets, sizes = facet_counts(groups)
         return {
             "query": text,
-            "total": len(rows),
+            "total": sum(row[3] for row in groups),
             "results": [
                 {"id": i, "title": t, "date": d, "agency": a, "place": p, "snippet": s, "score": -score}
                 for i, t, d, a, p, s, score in top
@@ -112,11 +115,16 @@ class Fts5Search:
         }
 
 
-def facet_counts(rows: list[tuple[str, str, str]]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+def facet_counts(
+    groups: list[tuple[str, str, str, int]],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """The top values of each facet, most stories first, ties by name; and each facet's size."""
     facets, sizes = {}, {}
     for i, name in enumerate(FACETS):
-        counts = Counter(row[i] for row in rows if row[i])
+        counts: Counter[str] = Counter()
+        for row in groups:
+            if row[i]:
+                counts[row[i]] += row[3]
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_LIMIT]
         facets[name] = [{"value": v, "count": n} for v, n in ranked]
         sizes[name] = len(counts)

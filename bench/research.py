@@ -30,7 +30,8 @@ from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 
 from .common import BenchQuery, cache_dir, format_table, machine_info, percentile, reuters_dir
-from .speed import _wait_for_server, free_port, query_mix
+from .httpload import free_port, wait_for_server
+from .speed import query_mix
 
 WIRE = Path(sys.executable).with_name("wire")
 EXPORTS = (
@@ -109,7 +110,7 @@ def time_http_export(index: Path) -> dict[str, float]:
         stderr=log,
     )
     try:
-        _wait_for_server(port, server, log)
+        wait_for_server(port, server, log)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         conn.request("GET", "/")
         conn.getresponse().read()

@@ -7,8 +7,10 @@ app on a real SQLite file behind the real server, driven over loopback HTTP.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,8 @@ from bench.fts5app import build_database, create_app
 from bench.httpload import api_path, distinct_queries, free_port, fts5_command, run_load, running
 from bench.sameresults import same_top
 from indexer.story import Story
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def make_stories() -> list[Story]:
@@ -86,3 +90,11 @@ def test_ties_may_come_in_another_order_but_not_other_stories():
     assert same_top(before, [["a", 2.0], ["c", 1.0], ["b", 1.0]])
     assert not same_top(before, [["b", 2.0], ["a", 1.0], ["c", 1.0]])
     assert not same_top(before, [["a", 2.0], ["b", 1.5], ["c", 1.0]])
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (PROJECT / "bench").glob("*.py") if p.stem != "__init__")
+)
+def test_every_bench_module_imports(name):
+    """A benchmark's imports break silently when a module it borrows from moves."""
+    importlib.import_module(f"bench.{name}")

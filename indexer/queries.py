@@ -21,6 +21,7 @@ from .index import MISSING_DATE
 from .limits import MAX_QUERY_TERMS
 from .patches import expanded_terms
 from .ranking import DEFAULT_RANKING, Ranking, count_weight
+from .search import SORT_NEWEST
 
 QUERY_FIELDS = ("title", "body")
 # Fields a user may name in a query; anything else ("foo:bar") is read as words.
@@ -325,7 +326,7 @@ def _has_error(q: query.Query) -> bool:
 
 def date_facet(sort: str) -> sorting.FacetType:
     """Sort by date, newest or oldest first; undated stories last either way."""
-    if sort == "newest":
+    if sort == SORT_NEWEST:
         # the column holds 2**64-1 for "no date", which would sort first when reversed
         newest = sorting.TranslateFacet(lambda v: -v if v != MISSING_DATE else 1, sorting.FieldFacet("date"))
         return newest

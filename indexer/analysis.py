@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from whoosh.analysis import (
-    STOP_WORDS,
     Analyzer,
     Filter,
     LowercaseFilter,
@@ -17,6 +16,8 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
+
+from .querytext import INDEX_STOP_WORDS
 
 # Words joined by hyphens, dots or ampersands stay one token ("INDUS-X", "U.S",
 # "AT&T"); CompoundFilter then adds their parts so "indus" finds "INDUS-X" too.
@@ -87,7 +88,7 @@ def _split_compound(text: str) -> list[str]:
     parts = [text]
     for joiner in COMPOUND_JOINERS:
         parts = [piece for part in parts for piece in part.split(joiner)]
-    return [p for p in parts if len(p) > 1 and p not in STOP_WORDS]
+    return [p for p in parts if len(p) > 1 and p not in INDEX_STOP_WORDS]
 
 
 def story_analyzer() -> Analyzer:
@@ -95,7 +96,7 @@ def story_analyzer() -> Analyzer:
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
-        | StopFilter()
+        | StopFilter(stoplist=INDEX_STOP_WORDS)
         | CompoundFilter()
         | StemFilter(cachesize=100_000)
     )

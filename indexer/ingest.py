@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Protocol
 
 from . import corpus
+from .backends import open_writer
 from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
 from .chrome import ChromeLines
 from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import BuildReport, add_to_index, build_index, current_generation, fsync_path, indexed_ids
+from .index import BuildReport, fsync_path
 from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
 from .locking import Notify, index_lock
 from .story import BadStoryError, Story
@@ -142,7 +143,11 @@ def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | No
     chrome = ChromeLines.from_texts(iter_story_texts(corpus_dir))
     stories = (chrome.clean(s) if isinstance(s, Story) else s for s in iter_corpus_stories(corpus_dir))
     expected = count_story_files(corpus_dir)
-    report = build_index(index_dir, stories, on_progress=on_progress, take_lock=False, expected=expected)
+    writer = open_writer(index_dir)
+    try:
+        report = writer.build(stories, on_progress=on_progress, expected=expected)
+    finally:
+        writer.close()
     # every story file is indexed now, whatever an interrupted add left
     (index_dir / INCOMPLETE_FILE).unlink(missing_ok=True)
     return report
@@ -180,7 +185,11 @@ class IndexQueue:
         names a story a power cut could take back."""
         if self.stories:
             corpus.sync_to_disk()
-            add_to_index(self.index_dir, self.stories)
+            writer = open_writer(self.index_dir)
+            try:
+                writer.add(self.stories)
+            finally:
+                writer.close()
         self.stories = []
 
 
@@ -195,7 +204,7 @@ def writing_session(
     """
     with index_lock(index_dir, wait=wait, notify=notify):
         marker = index_dir / INCOMPLETE_FILE
-        if current_generation(index_dir) is None:
+        if not _is_built(index_dir):
             rebuild_locked(corpus_dir, index_dir)
         elif marker.exists():
             corpus.remove_stale_temp_files(corpus_dir)
@@ -211,6 +220,14 @@ def writing_session(
             raise
         queue.flush()
         marker.unlink()
+
+
+def _is_built(index_dir: Path) -> bool:
+    writer = open_writer(index_dir)
+    try:
+        return writer.is_built()
+    finally:
+        writer.close()
 
 
 def _write_marker(marker: Path) -> None:
@@ -306,7 +323,11 @@ def _import_record(
 def _not_indexed(index_dir: Path, paths: list[Path]) -> list[Path]:
     """Of these story files (duplicates of a rerun), the ones the index lacks."""
     by_id = {corpus.story_id_of(p): p for p in paths}
-    present = indexed_ids(index_dir, by_id)
+    writer = open_writer(index_dir)
+    try:
+        present = writer.indexed_ids(by_id)
+    finally:
+        writer.close()
     return [p for story_id, p in by_id.items() if story_id not in present]
 
 

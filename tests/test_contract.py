@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from indexer.backends import BackendConfig, open_search, open_writer
+from indexer.corpus import read_story
 from indexer.search import SearchRequest
+from indexer.sphinxdb import POINTER_SECONDS
 from indexer.story import Story
 from tests.conftest import SEED_STORY, backend_env, build_on, write_research_corpus
 
@@ -222,3 +227,32 @@ def test_add_replace_delete_and_rebuild_swap(built, corpus):
         writer.close()
     finally:
         backend.close()
+
+
+def test_searches_during_a_rebuild_see_the_old_generation(built, corpus):
+    config, index = built["sphinx"]
+    backend = open_search(index, config)
+    halfway, resume = threading.Event(), threading.Event()
+    stories = [read_story(corpus, p) for p in sorted(corpus.glob("*.txt"))]
+
+    def slow() -> Iterator[Story]:
+        yield from stories[:5]
+        halfway.set()
+        resume.wait(30)
+        yield from stories[5:]
+
+    before = backend.search(SearchRequest("government")).total
+    writer = open_writer(index, config)
+    build = threading.Thread(target=writer.build, args=(slow(),))
+    build.start()
+    try:
+        assert halfway.wait(30)
+        time.sleep(POINTER_SECONDS)  # the pointer a searcher read would have expired
+        assert backend.search(SearchRequest("government")).total == before
+    finally:
+        resume.set()
+        build.join(30)
+        writer.close()
+    time.sleep(POINTER_SECONDS)
+    assert backend.search(SearchRequest("government")).total == before  # the same corpus again
+    backend.close()

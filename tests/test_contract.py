@@ -256,3 +256,18 @@ def test_searches_during_a_rebuild_see_the_old_generation(built, corpus):
     time.sleep(POINTER_SECONDS)
     assert backend.search(SearchRequest("government")).total == before  # the same corpus again
     backend.close()
+
+
+def test_web_ui_answers_alike(any_app):
+    """The same pages and JSON from the web UI over either backend (BACKEND setting)."""
+    client = any_app.test_client()
+    page = client.get("/search?q=government&agency=PTI")
+    assert page.status_code == 200 and b'class="hit' in page.data
+    api = client.get("/api/search?q=defence").get_json()
+    assert api["total"] == 3 and {r["id"] for r in api["results"]} >= {"defence-expo", "defence-pact"}
+    story = client.get("/story/defence-expo?q=defence")
+    assert story.status_code == 200 and b"<mark>Defence</mark>" in story.data
+    assert client.get("/search?q=%22unclosed").status_code == 200
+    if any_app.config["BACKEND"] == "sphinx":  # no suggester: the page says so
+        assert b"Spelling suggestions are not available" in client.get("/search?q=monsoom").data
+    assert client.get("/story/no-such-story").status_code == 404

@@ -54,6 +54,7 @@ SORT_ORDERS = {
     "newest": "day DESC, w DESC",
     "oldest": "nodate ASC, day ASC, w DESC",
 }
+PARTIAL_NOTICE = "Some search servers did not answer: these results may be incomplete."
 # Said on an empty page when a suggestion was asked for: Sphinx 2.2 has no suggester.
 NO_SUGGESTION_NOTICE = "No story matches. (Spelling suggestions are not available on this search engine.)"
 MLT_WORDS = 12
@@ -92,7 +93,13 @@ class SphinxSearch:
         return self.conns.query(self.config.search, sql, args)
 
     def _total(self) -> int:
-        return int(self.conns.meta(self.config.search).get("total_found", 0))
+        return self._meta()[0]
+
+    def _meta(self) -> tuple[int, bool]:
+        """The last statement's total, and whether a shard failed to answer it (the
+        distributed server then answers from the others, with a warning)."""
+        meta = self.conns.meta(self.config.search)
+        return int(meta.get("total_found", 0)), "agent" in meta.get("warning", "")
 
     # -- WHERE clauses ---------------------------------------------------------------------
 
@@ -140,11 +147,13 @@ class SphinxSearch:
         start = (request.page - 1) * request.pagelen
         match = q.match
         rows = self._rows(index, self._where(request, q, match), request, start, request.pagelen)
-        total = self._total()
+        total, partial = self._meta()
         if total == 0 and q.loose:  # nothing as written: stories with some of the words
             rows = self._rows(index, self._where(request, q, q.loose), request, start, request.pagelen)
-            total = self._total()
+            total, partial = self._meta()
             match, notice = (q.loose, notice or LOOSE_NOTICE) if total else (match, notice)
+        if partial:
+            notice = PARTIAL_NOTICE
         where = self._where(request, q, match)
         copies = int(self._query(f"SELECT COUNT(*) FROM {index}{where}")[0][0]) if request.collapse else None
         hits = self._hits(rows, q, request)

@@ -2,8 +2,8 @@
 
 The reading is the one indexer.queries gives Whoosh's parser: capitals make a
 headline of words, AND/OR/NOT are operators in a query with lower-case letters, the
-words of an implicit conjunction match any of them (stories with all of them rank
-first), metadata clauses and NOTs must hold, query stop words drop out of longer
+words of an implicit conjunction match any of them (BM25 ranks those with more of
+them higher), metadata clauses and NOTs must hold, query stop words drop out of longer
 queries, malformed syntax becomes plain words with a notice, and when nothing
 matches as written the loose reading (all words, any of them) answers.
 """
@@ -227,7 +227,8 @@ def is_stop_clause(node: Node) -> bool:
 
 
 def plan(node: Node, qstring: str) -> Node:
-    """The match set of an implicit conjunction: any of its words, filters and NOTs required."""
+    """The match set of an implicit conjunction: any of its words, filters and NOTs required
+    (queries.plan_query's reading, without the ranking tiers it leaves off by default)."""
     if node.kind != "and" or is_strict_and(qstring):
         return node
     required = [c for c in node.children if c.is_filter or c.kind == "not"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -271,3 +272,25 @@ def test_web_ui_answers_alike(any_app):
     if any_app.config["BACKEND"] == "sphinx":  # no suggester: the page says so
         assert b"Spelling suggestions are not available" in client.get("/search?q=monsoom").data
     assert client.get("/story/no-such-story").status_code == 404
+
+
+def test_a_shard_down_gives_partial_results_with_a_notice(sphinx_config, corpus_dir, tmp_path):
+    """Servers of its own (one shard is stopped): the others answer, and the search says so."""
+    from tests import sphinxd
+
+    if not sphinxd.has_searchd():
+        pytest.skip("needs searchd to start servers of its own")
+    servers = sphinxd.start_servers(tmp_path / "sphinxd")
+    try:
+        config = BackendConfig("sphinx", servers.search, ",".join(servers.shards))
+        index = build_on(config, corpus_dir, tmp_path / "index")
+        backend = open_search(index, config)
+        whole = backend.search(SearchRequest("government"))
+        assert whole.notice is None
+        subprocess.run(["searchd", "--config", str(tmp_path / "sphinxd/shard1/sphinx.conf"), "--stopwait"])
+        partial = backend.search(SearchRequest("government"))
+        assert 0 < partial.total < whole.total
+        assert partial.notice == "Some search servers did not answer: these results may be incomplete."
+        backend.close()
+    finally:
+        sphinxd.stop_servers(tmp_path / "sphinxd")

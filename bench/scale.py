@@ -19,10 +19,8 @@ temporary folder (tests/sphinxd.py) and stopped at the end.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,14 +38,10 @@ from .common import (
     format_table,
     load_reuters_stories,
     machine_info,
-    percentile,
 )
 from .speed import (
     SERVE_UNCACHED,
-    _client,
-    _get,
-    _wait_for_server,
-    api_path,
+    drive_http,
     folder_bytes,
     free_port,
     query_mix,
@@ -92,7 +86,7 @@ def sphinx_bytes(config: BackendConfig, root: Path | None) -> int | None:
 
 
 def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, config: BackendConfig) -> dict:
-    """`wire serve` driven by HTTP_CLIENTS client threads for `seconds`: req/s, p50, p95."""
+    """`wire serve` (2 workers, 8 threads) driven by HTTP_CLIENTS client threads: req/s, p50, p95."""
     port = free_port()
     args = ["serve", "--index", str(index_dir), "--port", str(port), *SERVE_OPTIONS]
     if config.backend == "sphinx":
@@ -100,30 +94,7 @@ def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, config
         cmd = [*wire, "--sphinx-search", config.sphinx_search, "--sphinx-shards", config.sphinx_shards, *args]
     else:
         cmd = [sys.executable, "-c", SERVE_UNCACHED, *args]  # Whoosh's result cache off: cold
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        _wait_for_server(port, server, log)
-        paths = [api_path(q) for q in queries]
-        for p in paths * 2:  # warm-up: every worker's connections and searchers
-            _get(port, p)
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(HTTP_CLIENTS) as pool:
-            clients = range(HTTP_CLIENTS)
-            runs = list(pool.map(lambda i: _client(port, paths[i:] + paths[:i], deadline), clients))
-        elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(20)
-        log.close()
-    latencies = [ms for run, _ in runs for ms in run]
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 50),
-        "p95_ms": percentile(latencies, 95),
-        "errors": sum(e for _, e in runs),
-    }
+    return drive_http(cmd, port, queries, seconds, HTTP_CLIENTS, warmups=2)
 
 
 def run_scale(n: int, work: Path, config: BackendConfig, http_seconds: float, own_servers: bool) -> dict:

@@ -279,6 +279,14 @@ def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, cold: 
         cmd = [sys.executable, "-c", SERVE_UNCACHED, *args]
     else:
         cmd = [str(Path(sys.executable).with_name("wire")), *args]
+    return drive_http(cmd, port, queries, seconds, HTTP_CLIENTS)
+
+
+def drive_http(
+    cmd: list[str], port: int, queries: list[BenchQuery], seconds: float, clients: int, warmups: int = 1
+) -> dict[str, float]:
+    """Start the server `cmd` (listening on `port`), warm it up, then drive it with
+    `clients` threads for `seconds`: req/s, p50, p95, errors."""
     # stderr to a file, not a pipe: nobody reads a pipe during the run, and once waitress's
     # "Task queue depth" warnings fill it, every server thread blocks on its next write.
     log = tempfile.TemporaryFile()
@@ -286,18 +294,16 @@ def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, cold: 
     try:
         _wait_for_server(port, server, log)
         paths = [api_path(q) for q in queries]
-        for p in paths:  # warm-up: every thread's searcher and caches
+        for p in paths * warmups:  # warm-up: every thread's searcher and caches
             _get(port, p)
         deadline = time.perf_counter() + seconds
         started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(HTTP_CLIENTS) as pool:
-            runs = list(
-                pool.map(lambda i: _client(port, paths[i:] + paths[:i], deadline), range(HTTP_CLIENTS))
-            )
+        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+            runs = list(pool.map(lambda i: _client(port, paths[i:] + paths[:i], deadline), range(clients)))
         elapsed = time.perf_counter() - started
     finally:
         server.terminate()
-        server.wait(10)
+        server.wait(20)
         log.close()
     latencies = [ms for run, _ in runs for ms in run]
     errors = sum(e for _, e in runs)

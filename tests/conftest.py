@@ -261,10 +261,29 @@ def sphinx_config(sphinx_servers):
     return BackendConfig("sphinx", search, shards).check()
 
 
+def sphinx_holds() -> dict[str, Path]:
+    """What each set of Sphinx servers holds (distributed endpoint -> corpus): they hold one
+    live index, so a module that built another corpus on them leaves it there. Kept in
+    tests.sphinxd, one module however this file is imported (pytest's conftest and
+    `from tests.conftest import` are two)."""
+    from tests import sphinxd
+
+    return sphinxd.HOLDS
+
+
 def build_on(config, corpus: Path, index: Path) -> Path:
     """Index `corpus` on the configured backend, as `wire reindex` does (ingest under the lock)."""
     with backend_env(config):
         reindex(corpus, index)
+    if config.backend == "sphinx":
+        sphinx_holds()[config.sphinx_search] = corpus
+    return index
+
+
+def ensure_built(config, corpus: Path, index: Path) -> Path:
+    """`build_on`, unless these servers hold `corpus` already."""
+    if config.backend != "sphinx" or sphinx_holds().get(config.sphinx_search) != corpus:
+        build_on(config, corpus, index)
     return index
 
 
@@ -286,9 +305,15 @@ def backend_env(config):
 
 
 @pytest.fixture(scope="session")
-def sphinx_index(sphinx_config, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test corpus on the Sphinx servers (the folder keeps the lock and cluster state)."""
-    return build_on(sphinx_config, corpus_dir, tmp_path_factory.mktemp("sphinx-index"))
+def sphinx_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sphinx-index")
+
+
+@pytest.fixture(scope="module")
+def sphinx_index(sphinx_config, corpus_dir: Path, sphinx_index_dir: Path) -> Path:
+    """The test corpus on the Sphinx servers (the folder keeps the lock and cluster state),
+    built again when another module left another corpus on them."""
+    return ensure_built(sphinx_config, corpus_dir, sphinx_index_dir)
 
 
 @pytest.fixture(params=["whoosh", "sphinx"])
@@ -298,7 +323,10 @@ def any_app(request):
         settings = {"INDEX": str(request.getfixturevalue("index_dir"))}
     else:
         config = request.getfixturevalue("sphinx_config")
-        settings = {"INDEX": str(request.getfixturevalue("sphinx_index")), "BACKEND": "sphinx"}
+        index = ensure_built(
+            config, request.getfixturevalue("corpus_dir"), request.getfixturevalue("sphinx_index")
+        )
+        settings = {"INDEX": str(index), "BACKEND": "sphinx"}
         settings.update(SPHINX_SEARCH=config.sphinx_search, SPHINX_SHARDS=config.sphinx_shards)
     app = create_app({"TESTING": True, **settings})
     yield app

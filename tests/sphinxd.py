@@ -22,6 +22,8 @@ SHARDS = 2
 HOST = "127.0.0.1"
 ENV_FILE = "env.sh"
 START_SECONDS = 20.0
+# For the tests: the corpus each set of servers holds (see tests/conftest.py).
+HOLDS: dict[str, Path] = {}
 
 
 @dataclass(frozen=True)

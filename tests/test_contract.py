@@ -23,7 +23,7 @@ from indexer.corpus import read_story
 from indexer.search import SearchRequest
 from indexer.sphinxdb import POINTER_SECONDS
 from indexer.story import Story
-from tests.conftest import SEED_STORY, backend_env, build_on, write_research_corpus
+from tests.conftest import SEED_STORY, backend_env, build_on, ensure_built, write_research_corpus
 
 FIXTURE_STORIES = Path(__file__).parent / "fixtures" / "stories"
 # The first TOP hits of the two engines share MEAN_OVERLAP of their stories on average
@@ -95,6 +95,14 @@ def built(corpus: Path, tmp_path_factory: pytest.TempPathFactory, request) -> di
     config = request.getfixturevalue("sphinx_config")
     out["sphinx"] = (config, build_on(config, corpus, tmp_path_factory.mktemp("cs")))
     return out
+
+
+@pytest.fixture(autouse=True)
+def contract_corpus_on_sphinx(request, corpus: Path) -> None:
+    """Every test here reads the contract corpus (another test may have left another)."""
+    if "built" in request.fixturenames:
+        config, index = request.getfixturevalue("built")["sphinx"]
+        ensure_built(config, corpus, index)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ index reads. Call these with the writer lock held.
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,11 +168,8 @@ def index_files(corpus_dir: Path, index_dir: Path, paths: list[Path]) -> int:
 def _add(index_dir: Path, stories: list[Story]) -> int:
     from .backends import open_writer
 
-    writer = open_writer(index_dir)
-    try:
+    with closing(open_writer(index_dir)) as writer:
         return writer.add(stories)
-    finally:
-        writer.close()
 
 
 def find_unindexed(corpus_dir: Path, index_dir: Path) -> list[Path]:
@@ -179,9 +177,6 @@ def find_unindexed(corpus_dir: Path, index_dir: Path) -> list[Path]:
     from .backends import open_writer
 
     files = list(corpus.iter_story_files(corpus_dir))
-    writer = open_writer(index_dir)
-    try:
+    with closing(open_writer(index_dir)) as writer:
         indexed = writer.indexed_ids(corpus.story_id_of(p) for p in files)
-    finally:
-        writer.close()
     return [p for p in files if corpus.story_id_of(p) not in indexed]

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -143,11 +143,8 @@ def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | No
     chrome = ChromeLines.from_texts(iter_story_texts(corpus_dir))
     stories = (chrome.clean(s) if isinstance(s, Story) else s for s in iter_corpus_stories(corpus_dir))
     expected = count_story_files(corpus_dir)
-    writer = open_writer(index_dir)
-    try:
+    with closing(open_writer(index_dir)) as writer:
         report = writer.build(stories, on_progress=on_progress, expected=expected)
-    finally:
-        writer.close()
     # every story file is indexed now, whatever an interrupted add left
     (index_dir / INCOMPLETE_FILE).unlink(missing_ok=True)
     return report
@@ -185,11 +182,8 @@ class IndexQueue:
         names a story a power cut could take back."""
         if self.stories:
             corpus.sync_to_disk()
-            writer = open_writer(self.index_dir)
-            try:
+            with closing(open_writer(self.index_dir)) as writer:
                 writer.add(self.stories)
-            finally:
-                writer.close()
         self.stories = []
 
 
@@ -223,11 +217,8 @@ def writing_session(
 
 
 def _is_built(index_dir: Path) -> bool:
-    writer = open_writer(index_dir)
-    try:
+    with closing(open_writer(index_dir)) as writer:
         return writer.is_built()
-    finally:
-        writer.close()
 
 
 def _write_marker(marker: Path) -> None:
@@ -323,11 +314,8 @@ def _import_record(
 def _not_indexed(index_dir: Path, paths: list[Path]) -> list[Path]:
     """Of these story files (duplicates of a rerun), the ones the index lacks."""
     by_id = {corpus.story_id_of(p): p for p in paths}
-    writer = open_writer(index_dir)
-    try:
+    with closing(open_writer(index_dir)) as writer:
         present = writer.indexed_ids(by_id)
-    finally:
-        writer.close()
     return [p for story_id, p in by_id.items() if story_id not in present]
 
 

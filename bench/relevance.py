@@ -1,7 +1,7 @@
 """Relevance benchmark: nDCG@10 and MAP on five collections, queries as given and in capitals.
 
 Systems, side by side on the same documents (title + body):
-  wire (ours)   indexer.index.build_index + WhooshSearch.ranked_ids (the path of search())
+  wire (ours)   indexer.index.build_index + WhooshSearch.iter_hits (the path of search())
   sqlite fts5   bm25(), porter tokenizer, words OR-ed
   plain BM25    k1=0.9, b=0.4, no stemming: the reference baseline of the data README
 
@@ -32,17 +32,18 @@ from pathlib import Path
 
 from indexer.index import build_index
 from indexer.ranking import DEFAULT_RANKING, Ranking, WireBM25F
-from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import Story
 
 from .common import (
+    EvaluationRequest,
     Fts5Engine,
     PlainBM25,
     cache_dir,
     format_table,
     load_reuters_stories,
     machine_info,
+    ranked_ids,
     reuters_dir,
     shared_data_dir,
     words_of,
@@ -188,8 +189,8 @@ def wire_index_dir(coll: Collection) -> Path:
 
 
 def wire_ranker(backend: WhooshSearch, depth: int = DEPTH) -> Ranker:
-    """Our library's own ranking, `depth` deep: WhooshSearch.ranked_ids."""
-    return lambda text: backend.ranked_ids(text, limit=depth)
+    """Our library's own ranking, `depth` deep (bench.common.ranked_ids)."""
+    return lambda text: ranked_ids(backend, text, limit=depth)
 
 
 @dataclass(frozen=True)
@@ -251,11 +252,14 @@ def fts5_ranker(coll: Collection, tokenizer: str = "porter unicode61") -> Ranker
 
 
 def check_library_agrees(backend: WhooshSearch, coll: Collection) -> int:
-    """ranked_ids must start with WhooshSearch.search's own top 10; returns disagreements."""
+    """ranked_ids must start with WhooshSearch.search's own top 10, every copy listed
+    (search collapses syndicated copies by default, ranked_ids does not); returns
+    disagreements."""
     differing = 0
     for _, text in coll.queries[:20]:
-        library = [h.id for h in backend.search(SearchRequest(text[:1000], pagelen=10)).hits]
-        if len(text) <= 1000 and library != backend.ranked_ids(text, limit=10):
+        request = EvaluationRequest(text, pagelen=10, collapse=False)
+        library = [h.id for h in backend.search(request).hits]
+        if library != ranked_ids(backend, text, limit=10):
             differing += 1
     return differing
 
@@ -328,8 +332,8 @@ def run_costs(colls: list[Collection], only: Sequence[str] = ()) -> dict[str, di
     costs: dict[str, dict[str, dict[str, float]]] = {}
     levers = make_levers()
     for lever in levers[:1] + [lv for lv in levers[1:] if not only or any(o in lv.name for o in only)]:
-        engine = WireEngine(folder)
-        engine.backend = WhooshSearch(folder, ranking=lever.ranking)  # type: ignore[assignment]
+        engine = WireEngine(folder, ranking=lever.ranking)
+        engine.open()
         costs[lever.name] = {
             name: time_queries(engine, qs, reps=2, cold=True) for name, qs in workloads.items()
         }

@@ -5,11 +5,11 @@ same query mix on both, in one run:
   build       stories/s through each backend's writer (clustering included), index size
   query       the mix, top 10 with snippets, one thread, cold: p50 / p95 ms
   add         one story added until a search finds it (ms)
-  http        `wire serve` (2 workers, 8 threads) with 16 clients on /api/search, cold
+  http        `wire serve` (2 workers, 8 threads) with 16 clients on /api/search, distinct queries
   relevance   nDCG@10 and MAP of the Sphinx backend beside Whoosh and SQLite FTS5 on the
               bench-relevance collections (queries as given)
 
-    .venv/bin/python -m bench.scale [--stories 50000] [--http-seconds 15] [--json FILE]
+    .venv/bin/python -m bench.scale [--stories 50000] [--http-queries 400] [--json FILE]
                                     [--collections modapte_test,cisi,cran,med] [--no-relevance]
 
 Sphinx servers: the WIRE_SPHINX_* ones when set, else three searchd started in a
@@ -39,11 +39,9 @@ from .common import (
     load_reuters_stories,
     machine_info,
 )
+from .httpload import api_path, distinct_queries, free_port, run_load, running
 from .speed import (
-    SERVE_UNCACHED,
-    drive_http,
     folder_bytes,
-    free_port,
     query_mix,
     scaled_corpus,
     time_adds,
@@ -51,6 +49,7 @@ from .speed import (
 )
 
 HTTP_CLIENTS = 16
+HTTP_WARM_UP = 50  # distinct queries before the timed ones
 SERVE_OPTIONS = ("--workers", "2", "--threads", "8")
 RELEVANCE_COLLECTIONS = ("modapte_test", "cisi", "cran", "med")
 
@@ -85,19 +84,22 @@ def sphinx_bytes(config: BackendConfig, root: Path | None) -> int | None:
     return sum(p.stat().st_size for p in (root / "sphinxd").glob(f"shard*/{index}.*") if p.is_file())
 
 
-def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, config: BackendConfig) -> dict:
-    """`wire serve` (2 workers, 8 threads) driven by HTTP_CLIENTS client threads: req/s, p50, p95."""
+def time_http(index_dir: Path, queries: list[BenchQuery], config: BackendConfig) -> dict:
+    """`wire serve` (2 workers, 8 threads) answering distinct queries (no cache helps)
+    from HTTP_CLIENTS clients, after HTTP_WARM_UP others: req/s, p50, p95."""
     port = free_port()
-    args = ["serve", "--index", str(index_dir), "--port", str(port), *SERVE_OPTIONS]
+    wire = [str(Path(sys.executable).with_name("wire"))]
     if config.backend == "sphinx":
-        wire = [str(Path(sys.executable).with_name("wire")), "--backend", "sphinx"]
-        cmd = [*wire, "--sphinx-search", config.sphinx_search, "--sphinx-shards", config.sphinx_shards, *args]
-    else:
-        cmd = [sys.executable, "-c", SERVE_UNCACHED, *args]  # Whoosh's result cache off: cold
-    return drive_http(cmd, port, queries, seconds, HTTP_CLIENTS, warmups=2)
+        wire += ["--backend", "sphinx", "--sphinx-search", config.sphinx_search]
+        wire += ["--sphinx-shards", config.sphinx_shards]
+    cmd = [*wire, "serve", "--index", str(index_dir), "--port", str(port), *SERVE_OPTIONS]
+    paths = [api_path(q) for q in queries]
+    with running(cmd, port):
+        run_load(port, paths[:HTTP_WARM_UP], HTTP_CLIENTS)
+        return run_load(port, paths[HTTP_WARM_UP:], HTTP_CLIENTS)
 
 
-def run_scale(n: int, work: Path, config: BackendConfig, http_seconds: float, own_servers: bool) -> dict:
+def run_scale(n: int, work: Path, config: BackendConfig, http_queries: int, own_servers: bool) -> dict:
     """Both backends on the same n stories: build, size, queries, add, HTTP."""
     stories = list(scaled_corpus(load_reuters_stories(), n))
     raw_mb = sum(len(s.title.encode()) + len(s.body.encode()) for s in stories) / 1e6
@@ -118,10 +120,10 @@ def run_scale(n: int, work: Path, config: BackendConfig, http_seconds: float, ow
         r.update(time_queries(engine, queries, reps=3, cold=True))
         r.update(time_adds(engine, stories[len(stories) // 2], reps=3))
         engine.close()
-        if http_seconds > 0:
+        if http_queries > 0:
             print(f"[{n}] {name}: http", file=sys.stderr)
             served = config if name == "sphinx" else BackendConfig()
-            r["http"] = time_http(folder, queries, http_seconds, served)
+            r["http"] = time_http(folder, distinct_queries(stories, HTTP_WARM_UP + http_queries), served)
         out[name] = r
     return {"stories": n, "raw_mb": raw_mb, "engines": out}
 
@@ -182,7 +184,7 @@ def print_report(report: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=50_000)
-    parser.add_argument("--http-seconds", type=float, default=15)
+    parser.add_argument("--http-queries", type=int, default=400, help="distinct queries timed over HTTP")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--collections", default=",".join(RELEVANCE_COLLECTIONS))
     parser.add_argument("--no-relevance", action="store_true")
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="wire-bench-scale-") as tmp, sphinx_servers(Path(tmp)) as config:
         work = Path(tmp)
         if not args.no_scale:
-            report["scale"] = run_scale(args.stories, work, config, args.http_seconds, own)
+            report["scale"] = run_scale(args.stories, work, config, args.http_queries, own)
         if not args.no_relevance:
             report["relevance"] = run_relevance([c for c in args.collections.split(",") if c], work, config)
     if args.json:

@@ -7,28 +7,30 @@ scaled corpus made from them (see bench/README.md for the method):
   add      one story added to the built index until a search finds it (ms)
   query    a fixed mix (words, phrases, a field, a date range, a misspelling),
            top 10 with snippets, single thread: p50 / p95 ms
-  http     `wire serve` with 4 concurrent clients on /api/search (ours only)
+  http     `wire serve` beside the FTS5 app (bench/fts5app.py) behind the same server, on
+           distinct queries each sent once, at 1, 4 and 16 clients (bench/httpload.py);
+           and `wire serve` on the repeated mix (its result cache answering)
+  same     top 10 and totals of the mix and 200 distinct queries, saved to or compared
+           with a file: results identical before and after a change
 
     .venv/bin/python -m bench.speed [--stories 200000] [--quick] [--json FILE] [--engines wire,fts5,...]
-                                    [--profile DIR] [--tutorial-cap 20000]
+                                    [--profile DIR] [--tutorial-cap 20000] [--http-scale 1.0]
+                                    [--save-results F | --compare-results F]
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import datetime as dt
-import http.client
+import functools
 import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,12 +39,9 @@ from pathlib import Path
 from indexer.story import Story
 
 from .common import (
+    ENGINES,
     BenchQuery,
-    Fts5Engine,
-    TantivyEngine,
-    TutorialWhooshEngine,
     WireEngine,
-    format_table,
     load_reuters_stories,
     machine_info,
     median,
@@ -51,28 +50,27 @@ from .common import (
     reuters_dir,
     write_stories,
 )
+from .fts5app import build_database
+from .httpload import (
+    HTTP_PLAN,
+    WARM_UP_QUERIES,
+    distinct_queries,
+    free_port,
+    fts5_command,
+    repeated_load,
+    running,
+    side_by_side,
+    wire_command,
+)
+from .sameresults import compare_snapshots, results_snapshot
+from .speedreport import print_report
 
-ENGINES = {
-    "wire": WireEngine,
-    "fts5": Fts5Engine,
-    "tantivy": TantivyEngine,
-    "tutorial": TutorialWhooshEngine,
-}
-REFERENCE = "fts5"
 # Tutorial Whoosh's default writer spills and merges slowly: it is built on at most this many stories.
 TUTORIAL_CAP = 20_000
 SCALED_SEED = 1987
 SCALED_YEARS = 10  # synthetic stories are spread over 1987..1996
-HTTP_CLIENTS = 4
-# The targets of issue 5 (at 200k stories, 2 cores).
-TARGET_P95_MS = 50
-TARGET_P95_VS_FTS5 = 3.0
-TARGET_VS_TUTORIAL = 10.0
-TARGET_HTTP_RPS = 100
-TARGET_HTTP_P95_MS = 150
-TARGET_BUILD_RATE = 1000
-TARGET_ADD_MS = 1000
-TARGET_SIZE_VS_RAW = 2.0
+HTTP_CLIENTS = 4  # the repeated-mix row
+SAME_RESULTS_QUERIES = 200  # distinct queries checked besides the mix
 
 
 # --- corpora -------------------------------------------------------------------------------
@@ -205,9 +203,11 @@ def run_build(engine: str, corpus: Path, folder: Path, limit: int | None) -> dic
 def time_queries(engine, queries: list[BenchQuery], reps: int, cold: bool = False, **options):  # type: ignore[no-untyped-def]
     """p50/p95 ms over reps passes of the mix (after one warm-up pass).
 
-    cold: our result cache is emptied before every timed query (untimed), so each
-    one is computed; otherwise a repeated query of ours is answered from the cache.
+    cold: ours is asked through its backend without a result cache, so each query is
+    computed; otherwise a repeated query of ours is answered from the cache.
     """
+    if cold:
+        options = {**options, "cached": False}
     for q in queries:
         engine.search(q, **options)
     samples: list[float] = []
@@ -215,8 +215,6 @@ def time_queries(engine, queries: list[BenchQuery], reps: int, cold: bool = Fals
     empty = 0
     for _ in range(reps):
         for q in queries:
-            if cold:
-                engine.forget_results()
             started = time.perf_counter()
             found = engine.search(q, **options)
             ms = (time.perf_counter() - started) * 1000
@@ -246,118 +244,6 @@ def time_adds(engine, model: Story, reps: int) -> dict[str, float]:  # type: ign
     return {"add_ms": median(samples), "add_max_ms": max(samples)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api_path(q: BenchQuery) -> str:
-    params = {"q": q.text}
-    if q.date_from:
-        params["from"] = q.date_from.isoformat()
-    if q.date_to:
-        params["to"] = q.date_to.isoformat()
-    return "/api/search?" + urllib.parse.urlencode(params)
-
-
-# `wire serve` with the result cache off: every request is computed (cold).
-SERVE_UNCACHED = (
-    "import indexer.searching as s; s.RESULT_CACHE_SIZE = 0; from indexer.cli import main; main()"
-)
-
-
-def time_http(index_dir: Path, queries: list[BenchQuery], seconds: float, cold: bool) -> dict[str, float]:
-    """`wire serve --threads 4` driven by 4 client threads for `seconds`: req/s and p95.
-
-    cold: the server runs with RESULT_CACHE_SIZE = 0; warm: the stock server, whose
-    cache answers the repeated mix after the warm-up pass.
-    """
-    port = free_port()
-    args = ["serve", "--index", str(index_dir), "--port", str(port), "--threads", "4"]
-    if cold:
-        cmd = [sys.executable, "-c", SERVE_UNCACHED, *args]
-    else:
-        cmd = [str(Path(sys.executable).with_name("wire")), *args]
-    return drive_http(cmd, port, queries, seconds, HTTP_CLIENTS)
-
-
-def drive_http(
-    cmd: list[str], port: int, queries: list[BenchQuery], seconds: float, clients: int, warmups: int = 1
-) -> dict[str, float]:
-    """Start the server `cmd` (listening on `port`), warm it up, then drive it with
-    `clients` threads for `seconds`: req/s, p50, p95, errors."""
-    # stderr to a file, not a pipe: nobody reads a pipe during the run, and once waitress's
-    # "Task queue depth" warnings fill it, every server thread blocks on its next write.
-    log = tempfile.TemporaryFile()
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
-    try:
-        _wait_for_server(port, server, log)
-        paths = [api_path(q) for q in queries]
-        for p in paths * warmups:  # warm-up: every thread's searcher and caches
-            _get(port, p)
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
-            runs = list(pool.map(lambda i: _client(port, paths[i:] + paths[:i], deadline), range(clients)))
-        elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(20)
-        log.close()
-    latencies = [ms for run, _ in runs for ms in run]
-    errors = sum(e for _, e in runs)
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 50),
-        "p95_ms": percentile(latencies, 95),
-        "max_ms": max(latencies, default=float("nan")),
-        "seconds": elapsed,
-        "requests": len(latencies),
-        "errors": errors,
-    }
-
-
-def _wait_for_server(port: int, server: subprocess.Popen, log) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(300):
-        if server.poll() is not None:
-            log.seek(0)
-            err = log.read().decode(errors="replace")
-            raise RuntimeError(f"wire serve exited: {err[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("wire serve did not start listening")
-
-
-def _get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> int:
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.request("GET", path)
-    response = conn.getresponse()
-    response.read()
-    return response.status
-
-
-def _client(port: int, paths: list[str], deadline: float) -> tuple[list[float], int]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    latencies, errors, i = [], 0, 0
-    while time.perf_counter() < deadline:
-        started = time.perf_counter()
-        try:
-            status = _get(port, paths[i % len(paths)], conn)
-        except (OSError, http.client.HTTPException):
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            status = 0
-        latencies.append((time.perf_counter() - started) * 1000)
-        errors += status != 200
-        i += 1
-    conn.close()
-    return latencies, errors
-
-
 # --- one corpus ----------------------------------------------------------------------------
 
 
@@ -365,15 +251,37 @@ def _client(port: int, paths: list[str], deadline: float) -> tuple[list[float], 
 class Settings:
     reps: int
     add_reps: int
-    http_seconds: float
+    http_seconds: float  # the repeated-mix row; 0: no HTTP rows at all
     engines: list[str]
+    http_plan: tuple[tuple[int, int], ...] = HTTP_PLAN  # (clients, distinct queries) per row
     profile_dir: Path | None = None
     tutorial_cap: int = TUTORIAL_CAP  # 0: tutorial Whoosh on the whole corpus
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def run_corpus(label: str, stories: list[Story], work: Path, settings: Settings) -> dict[str, dict]:
-    """Every workload on every engine over one corpus; engine -> measurements."""
+def http_side_by_side(stories: list[Story], corpus: Path, index: Path, work: Path, settings: Settings):  # type: ignore[no-untyped-def]
+    """`wire serve` and the FTS5 app on the same distinct queries: server -> rows."""
+    db = work / f"{corpus.stem}-fts5app.db"
+    build_database(db, read_stories(corpus))
+    need = WARM_UP_QUERIES + sum(n for _, n in settings.http_plan)
+    # different from the queries checked for identical results (another seed)
+    queries = distinct_queries(stories, need, seed=1987)
+    servers = {"wire": functools.partial(wire_command, index), "fts5": functools.partial(fts5_command, db)}
+    try:
+        return side_by_side(servers, queries, settings.http_plan)
+    finally:
+        db.unlink(missing_ok=True)
+
+
+def run_corpus(
+    label: str,
+    stories: list[Story],
+    work: Path,
+    settings: Settings,
+    same: dict[str, dict],  # type: ignore[type-arg]
+) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Every workload on every engine over one corpus; engine -> measurements. Our
+    results snapshot goes into `same[label]`."""
     corpus = work / f"{label}.jsonl"
     write_stories(corpus, stories)
     raw_mb = sum(len(s.title.encode()) + len(s.body.encode()) for s in stories) / 1e6
@@ -392,21 +300,24 @@ def run_corpus(label: str, stories: list[Story], work: Path, settings: Settings)
         print(f"[{label}] {name}: queries", file=sys.stderr)
         r.update(time_queries(engine, queries, settings.reps, cold=name == "wire"))
         if name == "wire":
+            same[label] = results_snapshot(engine, queries + distinct_queries(stories, SAME_RESULTS_QUERIES))
             api = {"facets": True, "spelling": True}  # as /api/search asks
             r["warm"] = time_queries(engine, queries, settings.reps)
             r["facets_spelling"] = time_queries(engine, queries, settings.reps, cold=True, **api)
             r["facets_spelling_warm"] = time_queries(engine, queries, settings.reps, **api)
             if settings.profile_dir:
-                profile_queries(engine, queries, settings.profile_dir / f"{label}-query.txt")
+                distinct = distinct_queries(stories, 200, seed=7)
+                profile_queries(engine, queries, distinct, settings.profile_dir / f"{label}-query.txt")
         r.update(time_adds(engine, stories[len(stories) // 2], settings.add_reps))
         engine.close()
         if name == "wire" and settings.http_seconds > 0:
             print(f"[{label}] {name}: http", file=sys.stderr)
-            for key, cold in (("http", True), ("http_warm", False)):
-                try:
-                    r[key] = time_http(folder, queries, settings.http_seconds, cold)
-                except RuntimeError as e:
-                    r[key] = {"error": str(e)}
+            try:
+                r["http_side"] = http_side_by_side(stories, corpus, folder, work, settings)
+                with running(wire_command(folder, port := free_port()), port):
+                    r["http_warm"] = repeated_load(port, queries, HTTP_CLIENTS, settings.http_seconds)
+            except (RuntimeError, ValueError) as e:
+                r["http_error"] = str(e)
         if limit:
             r["note"] = f"built and queried on the first {limit:,} stories only"
         results[name] = r
@@ -415,110 +326,25 @@ def run_corpus(label: str, stories: list[Story], work: Path, settings: Settings)
     return {"stories": len(stories), "raw_mb": raw_mb, "engines": results}
 
 
-def profile_queries(engine: WireEngine, queries: list[BenchQuery], out: Path) -> None:
+def profile_queries(
+    engine: WireEngine, queries: list[BenchQuery], distinct: list[BenchQuery], out: Path
+) -> None:
+    """pyinstrument text profiles: the mix five times, then distinct queries as /api/search
+    asks them (facets and "Did you mean"), each computed (no result cache)."""
     from pyinstrument import Profiler
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    profiler = Profiler(interval=0.0005)
-    with profiler:
-        for _ in range(5):
-            for q in queries:
-                engine.forget_results()
-                engine.search(q)
-    out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
-
-
-# --- report ---------------------------------------------------------------------------------
-
-
-def corpus_table(data: dict) -> str:
-    engines = data["engines"]
-    ref = engines.get(REFERENCE, {})
-    header = [
-        "engine", "stories", "build s", "stories/s", "x fts5", "peak RSS MB", "index MB", "x raw",
-        "add ms", "q p50 ms", "q p95 ms", "p95 x fts5", "http req/s", "http p95 ms",
-    ]  # fmt: skip
-    rows = []
-    for name, r in engines.items():
-        http = r.get("http") or {}
-        label = ENGINES[name].name + (", cold" if name == "wire" else "")
-        rows.append([
-            label, r["stories"], r["seconds"], r["rate"],
-            _ratio(r["rate"], ref.get("rate")), r["peak_rss_mb"], r["index_mb"], r["size_vs_raw"],
-            r["add_ms"], r["p50_ms"], r["p95_ms"], _ratio(r["p95_ms"], ref.get("p95_ms")),
-            http.get("rps"), http.get("p95_ms"),
-        ])  # fmt: skip
-        # our further query rows: (label, query timings, http timings)
-        extra = [
-            ("  ours, warm (repeated mix, result cache)", r.get("warm"), r.get("http_warm")),
-            ("  ours + facets + spelling, cold", r.get("facets_spelling"), None),
-            ("  ours + facets + spelling, warm", r.get("facets_spelling_warm"), None),
-        ]
-        for text, t, h in extra:
-            if t:
-                h = h or {}
-                ratio = _ratio(t["p95_ms"], ref.get("p95_ms"))
-                rows.append([text, "", "", "", "", "", "", "", "",
-                             t["p50_ms"], t["p95_ms"], ratio, h.get("rps"), h.get("p95_ms")])  # fmt: skip
-    return format_table(header, rows)
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.2f}x" if a and b else "-"
-
-
-def check_targets(data: dict) -> list[tuple[str, float | None, bool | None]]:
-    """(target, measured, passed) for issue 5's targets."""
-    e = data["engines"]
-    ours, fts5, tut = e.get("wire", {}), e.get("fts5", {}), e.get("tutorial", {})
-    http = ours.get("http") or {}
-    p95 = ours.get("p95_ms")
-
-    def check(name: str, value: float | None, ok: bool) -> tuple[str, float | None, bool | None]:
-        return (name, value, ok if value is not None else None)
-
-    rows = [
-        check(f"query+snippets p95 (cold) <= {TARGET_P95_MS} ms", p95, (p95 or 1e9) <= TARGET_P95_MS),
-        check("p95 (cold) within 3x of FTS5 (ratio)", _div(p95, fts5.get("p95_ms")),
-              (_div(p95, fts5.get("p95_ms")) or 1e9) <= TARGET_P95_VS_FTS5),
-        check("p95 (cold) >= 10x faster than tutorial Whoosh (speed-up)", _div(tut.get("p95_ms"), p95),
-              (_div(tut.get("p95_ms"), p95) or 0) >= TARGET_VS_TUTORIAL),
-        check(f"HTTP (cold) >= {TARGET_HTTP_RPS} req/s", http.get("rps"),
-              (http.get("rps") or 0) >= TARGET_HTTP_RPS),
-        check(f"HTTP (cold) p95 < {TARGET_HTTP_P95_MS} ms", http.get("p95_ms"),
-              (http.get("p95_ms") or 1e9) < TARGET_HTTP_P95_MS),
-        check(f"full reindex >= {TARGET_BUILD_RATE} stories/s", ours.get("rate"),
-              (ours.get("rate") or 0) >= TARGET_BUILD_RATE),
-        check(f"add one story searchable < {TARGET_ADD_MS} ms", ours.get("add_ms"),
-              (ours.get("add_ms") or 1e9) < TARGET_ADD_MS),
-        check(f"index size within {TARGET_SIZE_VS_RAW}x of raw text", ours.get("size_vs_raw"),
-              (ours.get("size_vs_raw") or 1e9) <= TARGET_SIZE_VS_RAW),
-    ]  # fmt: skip
-    return rows
-
-
-def _div(a: float | None, b: float | None) -> float | None:
-    return a / b if a and b else None
-
-
-def print_report(report: dict) -> None:
-    m = report["machine"]
-    print(
-        f"machine: {m['cpus']} cpus ({m['cpu']}), Python {m['python']}, {m['platform']}, sqlite {m['sqlite']}"
-    )
-    for label, data in report["corpora"].items():
-        print(f"\n== {label}: {data['stories']:,} stories, {data['raw_mb']:.1f} MB raw title+body text ==")
-        print(corpus_table(data))
-        for name, r in data["engines"].items():
-            if r.get("note"):
-                print(f"  {ENGINES[name].name}: {r['note']}")
-            for key in ("http", "http_warm"):
-                if isinstance(r.get(key), dict) and r[key].get("error"):
-                    print(f"  {ENGINES[name].name}: {key} failed: {r[key]['error'][:300]}")
-        print("\ntargets (context; defined at 200k stories):")
-        for name, value, ok in check_targets(data):
-            verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
-            print(f"  {verdict:4}  {name}: {'-' if value is None else f'{value:,.2f}'}")
+    workloads = {
+        "mix": (queries * 5, {}),
+        "api-distinct": (distinct, {"facets": True, "spelling": True}),
+    }
+    for name, (qs, options) in workloads.items():
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for q in qs:
+                engine.search(q, cached=False, **options)  # type: ignore[arg-type]
+        path = out.with_name(f"{out.stem}-{name}.txt")
+        path.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -534,6 +360,16 @@ def main(argv: list[str] | None = None) -> int:
         default=TUTORIAL_CAP,
         help="build tutorial Whoosh on at most this many stories (0: all; slow at 200k)",
     )
+    parser.add_argument("--save-results", type=Path, help="save our top 10 and totals to this file")
+    parser.add_argument(
+        "--compare-results", type=Path, help="check our top 10 and totals are those saved in this file"
+    )
+    parser.add_argument(
+        "--http-scale",
+        type=float,
+        default=1.0,
+        help="scale the distinct queries of each HTTP row (0: no HTTP)",
+    )
     parser.add_argument(
         "--build-worker", nargs=3, metavar=("ENGINE", "CORPUS", "FOLDER"), help=argparse.SUPPRESS
     )
@@ -546,23 +382,39 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(
         reps=3 if args.quick else 5,
         add_reps=3 if args.quick else 5,
-        http_seconds=8 if args.quick else 20,
+        http_seconds=(8 if args.quick else 20) if args.http_scale > 0 else 0,
+        http_plan=tuple(
+            (c, max(c, round(n * args.http_scale * (0.5 if args.quick else 1)))) for c, n in HTTP_PLAN
+        ),
         engines=[e for e in args.engines.split(",") if e],
         profile_dir=args.profile,
         tutorial_cap=args.tutorial_cap,
     )
     base = load_reuters_stories()
     report: dict[str, object] = {"machine": machine_info(), "corpora": {}}
+    same: dict[str, dict] = {}  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory(prefix="wire-bench-speed-") as tmp:
         work = Path(tmp)
         corpora = [("reuters", base)]
         if not args.quick and args.stories != len(base):
             corpora = [("reuters", base), (f"scaled-{args.stories}", list(scaled_corpus(base, args.stories)))]
         for label, stories in corpora:
-            report["corpora"][label] = run_corpus(label, stories, work, settings)
+            report["corpora"][label] = run_corpus(label, stories, work, settings, same)  # type: ignore[index]
             if args.json:
                 args.json.write_text(json.dumps(report, indent=2, default=str))
+    if args.save_results:
+        args.save_results.write_text(json.dumps(same, indent=1, sort_keys=True))
+    if args.compare_results:
+        differences = compare_snapshots(json.loads(args.compare_results.read_text()), same)
+        queries = sum(len(q) for q in same.values())
+        report["same_results"] = {
+            "file": str(args.compare_results),
+            "queries": queries,
+            "differences": differences,
+        }
     print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
 
 

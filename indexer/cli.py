@@ -45,12 +45,12 @@ from .ingest import (
     read_pages,
     reindex,
 )
+from .limits import MAX_PAGELEN
 from .locking import IndexBusyError
 from .search import (
     DEFAULT_INDEX_DIR,
     DEFAULT_PAGELEN,
     DEFAULT_SORT,
-    MAX_PAGELEN,
     SORTS,
     Hit,
     SearchError,
@@ -407,9 +407,7 @@ def _print_timeline(timeline, as_json: bool) -> None:  # type: ignore[no-untyped
 @cli.command(name="export")
 @click.argument("query", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
-@click.option(
-    "--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance", show_default=True
-)
+@click.option("--sort", type=click.Choice(SORTS), default=DEFAULT_SORT, show_default=True)
 @click.option("--all-copies", is_flag=True, help="Every syndicated copy, not one row per story.")
 @click.option("--body", is_flag=True, help="Add the story text as a last column.")
 @click.option(

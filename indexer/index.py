@@ -23,12 +23,10 @@ from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
 
-from . import (
-    clusterstore,
-    patches,  # noqa: F401  (checks the Whoosh version, patches its segment reader)
-)
+from . import clusterstore
 from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
 from .locking import index_lock
+from .patches import release_writer, toc_names, unlocked_writer  # (importing it checks the Whoosh version)
 from .search import IndexMissingError
 from .story import Story
 
@@ -201,20 +199,17 @@ def leftover_files(gen: Path) -> list[str]:
     files its table of contents does not name, old tables, temporary files."""
     ix = whoosh_index.open_dir(str(gen))
     try:
-        live = {segment.segment_id() for segment in ix._segments()}
-        toc = whoosh_index.TOC._pattern(ix.indexname)
-        segment_file = whoosh_index.TOC._segment_pattern(ix.indexname)
-        generation = ix.latest_generation()
+        names = toc_names(ix)
     finally:
         ix.close()
     found = []
     for name in sorted(os.listdir(gen)):
-        toc_match, segment_match = toc.match(name), segment_file.match(name)
+        toc_match, segment_match = names.toc_file.match(name), names.segment_file.match(name)
         if name.endswith(".tmp") or name.startswith(".tmp"):
             found.append(name)
-        elif toc_match and int(toc_match.group(1)) != generation:
+        elif toc_match and int(toc_match.group(1)) != names.generation:
             found.append(name)
-        elif segment_match and segment_match.group(1) not in live:
+        elif segment_match and segment_match.group(1) not in names.segments:
             found.append(name)
     return found
 
@@ -393,9 +388,8 @@ def live_writer(index_dir: Path) -> Iterator[Any]:
     started = time.time() - 1  # mtimes may round down
     writer = None
     try:
-        # _lk=False: our index_lock is the one writer lock. Whoosh's own lock was
-        # left held in-process when a full disk stopped the writer it belonged to.
-        writer = ix.writer(compound=False, _lk=False)
+        # our index_lock is the one writer lock (see unlocked_writer)
+        writer = unlocked_writer(ix, compound=False)
         yield writer
         writer.commit()
     except BaseException:
@@ -418,7 +412,7 @@ def _cancel_quietly(writer: Any) -> None:
         # cancel() writes too (it closes the segment) and fails the same way on a
         # full disk; then free what it would have: open segment files, the lock
         try:
-            writer._finish()
+            release_writer(writer)
         except Exception:  # noqa: BLE001
             pass
 

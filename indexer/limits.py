@@ -24,6 +24,10 @@ MAX_HTML_DEPTH = 255
 MAX_PAGE_SECONDS = 20
 # A query string; longer is refused with a message.
 MAX_QUERY_CHARS = 1000
+# Filter values in a search URL (agency=, place=, year=) and their length: a crafted
+# URL cannot make a huge filter query.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_CHARS = 100
 # Results on one page, and the deepest page: deep paging costs O(page * pagelen);
 # past this, refine the query.
 MAX_PAGELEN = 100

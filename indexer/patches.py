@@ -2,14 +2,20 @@
 
 whoosh-reloaded is unmaintained, so its fixes are ours: a faster length lookup
 patched into its segment reader, posting ids read block by block, the terms a
-prefix stands for. Each touches private attributes that only this version is
-known to have, so importing this module checks the version and refuses another.
+prefix stands for, a deadline inside the filtering collector, highlighting
+narrowed to some hits, writers without Whoosh's lock, the names of an index's
+files. Each touches private attributes that only this version is known to have,
+so importing this module checks the version and refuses another.
 """
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from collections.abc import Iterator
 from importlib import metadata
+from typing import Any, NamedTuple
 
 PINNED_DISTRIBUTION = "whoosh-reloaded"
 PINNED_VERSION = "2.7.5"
@@ -39,9 +45,12 @@ def installed_version() -> str | None:
 check_whoosh_version(installed_version())
 
 # Imported after the check: another Whoosh may lack what is imported here.
+from whoosh import collectors  # noqa: E402
+from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
 from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.searching import TimeLimit  # noqa: E402
 from whoosh.util.numeric import byte_to_length  # noqa: E402
 
 
@@ -99,3 +108,91 @@ def posting_ids(m) -> list[int]:  # type: ignore[no-untyped-def]
 def expanded_terms(leaf, reader) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """The indexed terms (as bytes) a prefix or wildcard query stands for."""
     return leaf._btexts(reader)  # type: ignore[no-any-return]
+
+
+class DeadlineCollector(collectors.FilterCollector):
+    """Whoosh's filter/mask collector that also stops at a deadline.
+
+    Whoosh's TimeLimitCollector cannot wrap a filtered collector: it calls the
+    inner collect() itself, which skipped the filter and mask (a hit came back
+    twice); so the clock is checked here, in the one loop over the matches.
+    """
+
+    CHECK_EVERY = 256  # matches between looks at the clock
+
+    def __init__(self, child, allow, restrict, deadline: float):  # type: ignore[no-untyped-def]
+        super().__init__(child, allow, restrict)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child, allow, restrict = self.child, self._allow, self._restrict
+        for n, sub_docnum in enumerate(child.matches()):
+            if n % self.CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+                raise TimeLimit
+            docnum = self.offset + sub_docnum
+            if (allow is not None and docnum not in allow) or (restrict is not None and docnum in restrict):
+                self.filtered_count += 1
+                continue
+            child.collect(sub_docnum)
+
+
+def search_until(s, q, *, seconds: float | None, filter=None, mask=None, **kwargs):  # type: ignore[no-untyped-def]
+    """s.search(q, **kwargs), stopped after `seconds` (None: never) with the best
+    hits found by then: a query of hundreds of common words or prefixes took
+    Whoosh tens of seconds to score, holding a server thread all along."""
+    deadline = math.inf if seconds is None else time.monotonic() + seconds
+    collector = DeadlineCollector(s.collector(**kwargs), filter, mask, deadline)
+    try:
+        s.search_with_collector(q, collector)
+    except TimeLimit:
+        pass  # the collector keeps what it had
+    return collector.results()
+
+
+def narrow_highlighting(hits: list[Any]) -> None:
+    """Make the next snippets read character offsets for these hits only.
+
+    Whoosh's highlighter loads the match offsets of every collected hit at the
+    first snippet and keeps them: for an export of 100,000 hits that is memory
+    growing with the export. Sets Results.top_n and empties its _char_cache.
+    """
+    by_results: dict[int, tuple[Any, list[tuple[float, int]]]] = {}
+    for hit in hits:
+        by_results.setdefault(id(hit.results), (hit.results, []))[1].append((hit.score, hit.docnum))
+    for results, top_n in by_results.values():
+        results.top_n = top_n
+        results._char_cache = {}
+
+
+def unlocked_writer(ix, **options):  # type: ignore[no-untyped-def]
+    """ix.writer(**options) without Whoosh's own write lock (`_lk=False`).
+
+    Our index_lock is the one writer lock; Whoosh's was left held in-process when
+    a full disk stopped the writer it belonged to.
+    """
+    return ix.writer(_lk=False, **options)
+
+
+def release_writer(writer) -> None:  # type: ignore[no-untyped-def]
+    """Free what a writer holds (open segment files, its lock) without writing:
+    for when cancel() itself fails, as it does on a full disk."""
+    writer._finish()
+
+
+class TocNames(NamedTuple):
+    """The files an index folder's table of contents names."""
+
+    generation: int  # of the live table of contents
+    segments: frozenset[str]  # ids of the live segments
+    toc_file: re.Pattern[str]  # a table of contents' name; group 1 is its generation
+    segment_file: re.Pattern[str]  # a segment file's name; group 1 is its segment id
+
+
+def toc_names(ix) -> TocNames:  # type: ignore[no-untyped-def]
+    """What the live table of contents of an open index names (TOC's name patterns)."""
+    return TocNames(
+        generation=ix.latest_generation(),
+        segments=frozenset(segment.segment_id() for segment in ix._segments()),
+        toc_file=whoosh_index.TOC._pattern(ix.indexname),
+        segment_file=whoosh_index.TOC._segment_pattern(ix.indexname),
+    )

@@ -33,6 +33,7 @@ from .querytext import LOOSE_NOTICE as LOOSE_NOTICE  # re-exported: searching an
 from .querytext import OPERATOR_WORDS_RE as OPERATOR_WORDS_RE
 from .querytext import prepare_text as prepare_text
 from .ranking import DEFAULT_RANKING, Ranking, count_weight
+from .search import SORT_NEWEST
 
 # Words a prefix* or wildcard may stand for before it is refused, and all of a
 # query's prefixes together: each word is one more posting list walked in Python.
@@ -261,7 +262,7 @@ def _has_error(q: query.Query) -> bool:
 
 def date_facet(sort: str) -> sorting.FacetType:
     """Sort by date, newest or oldest first; undated stories last either way."""
-    if sort == "newest":
+    if sort == SORT_NEWEST:
         # the column holds 2**64-1 for "no date", which would sort first when reversed
         newest = sorting.TranslateFacet(lambda v: -v if v != MISSING_DATE else 1, sorting.FieldFacet("date"))
         return newest

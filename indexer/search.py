@@ -15,8 +15,9 @@ from .limits import MAX_PAGE, MAX_PAGELEN, MAX_QUERY_CHARS
 from .story import Story
 
 # Defaults of every search, owned here: the CLI and the web UI read them.
-SORTS = ("relevance", "newest", "oldest")
-DEFAULT_SORT = SORTS[0]
+SORT_RELEVANCE, SORT_NEWEST, SORT_OLDEST = "relevance", "newest", "oldest"
+SORTS = (SORT_RELEVANCE, SORT_NEWEST, SORT_OLDEST)
+DEFAULT_SORT = SORT_RELEVANCE
 FACET_FIELDS = ("agency", "place", "year")
 DEFAULT_PAGELEN = 10
 # The index folder `wire reindex` builds and `wire serve` reads, relative to the working folder.

@@ -6,12 +6,14 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 from whoosh import query
 
 from indexer.index import (
     add_to_index,
     build_index,
     current_generation,
+    make_schema,
     open_index,
 )
 from indexer.ingest import iter_corpus_stories, reindex
@@ -493,5 +495,40 @@ def test_headlines_and_questions_rank_their_story_first(backend, q, first):
     assert results.notice is None
 
 
-def test_ranked_ids_follow_the_loose_reading_too(backend):
-    assert set(backend.ranked_ids("monsoon AND Kolkata")) == {IANS, KERALA, UNI}
+def test_deep_listing_follows_the_loose_reading_too(backend):
+    listed = backend.iter_hits(SearchRequest("monsoon AND Kolkata", collapse=False), 1000, snippets=False)
+    assert {hit.id for hit in listed} == {IANS, KERALA, UNI}
+
+
+def test_deep_listing_starts_with_the_first_page(backend):
+    for q in ("summit", "monsoon Kolkata", "defence budget", "INDIA AND PAKISTAN"):
+        request = SearchRequest(q, collapse=False)
+        page = [hit.id for hit in backend.search(request).hits]
+        listed = [hit.id for hit in backend.iter_hits(request, len(page), snippets=False)]
+        assert page and listed == page
+
+
+def test_deep_listing_without_snippets_gives_the_lead(backend):
+    [hit] = backend.iter_hits(SearchRequest('"INDUS-X summit"'), 1, snippets=False)
+    assert "<mark>" not in hit.snippet and hit.snippet
+
+
+def test_query_parser_follows_a_reindex_that_changes_the_schema(tmp_path):
+    """The parser is made from each generation's schema: an index written before the
+    place field existed, swapped for a new one, must read `place:` as the field."""
+    index_dir = tmp_path / "index"
+    old = index_dir / "gen-old"
+    old.mkdir(parents=True)
+    schema = make_schema()
+    schema.remove("place")
+    ix = whoosh_index.create_in(str(old), schema)
+    with ix.writer() as writer:
+        writer.add_document(id="tractor", title="Tractor sales", body="Tractor sales rose in Kolkata")
+    (index_dir / "CURRENT").write_text("gen-old")
+    live = WhooshSearch(index_dir)
+    assert search(live, "tractor").total == 1
+    reindex(make_corpus(tmp_path / "corpus"), index_dir)
+    results = search(live, "place:kolkata")
+    assert results.notice is None  # read as the field, not as the words "place" and "kolkata"
+    assert results.total >= 1 and {hit.place for hit in results.hits} == {"Kolkata"}
+    live.close()

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 
 from indexer.feeds import ATOM_TYPE, OPENSEARCH_TYPE, Feed, FeedEntry, build_atom, build_opensearch, date_time
-from indexer.search import Hit
+from indexer.search import DEFAULT_PAGELEN, DEFAULT_SORT, SORT_NEWEST, Hit
 
 from .backend import get_backend
 from .params import SearchParams
@@ -25,7 +25,7 @@ SITE_NAME = "Wire search"
 
 def feed_args(params: SearchParams) -> dict[str, Any]:
     """The parameters a feed keeps: the query and filters (always newest first, one page)."""
-    return params.replace(page=1, sort="relevance").args()
+    return params.replace(page=1, sort=DEFAULT_SORT).args()
 
 
 @bp.app_template_global()
@@ -57,14 +57,14 @@ def feed_entry(hit: Hit) -> FeedEntry:
 def atom() -> Response:
     """The newest matches of a search as Atom; entry ids are the stories' permalinks."""
     params = SearchParams.from_args(request.args)
-    wanted = dataclasses.replace(params.to_request(10), sort="newest", page=1)
+    wanted = dataclasses.replace(params.to_request(DEFAULT_PAGELEN), sort=SORT_NEWEST, page=1)
     hits = get_backend().iter_hits(wanted, current_app.config["FEED_ENTRIES"])
     self_url = url_for("feeds.atom", **feed_args(params), _external=True)
     feed = Feed(
         id=self_url,
         title=feed_title(params),
         self_url=self_url,
-        html_url=url_for("pages.search", **params.replace(page=1, sort="newest").args(), _external=True),
+        html_url=url_for("pages.search", **params.replace(page=1, sort=SORT_NEWEST).args(), _external=True),
         entries=[feed_entry(hit) for hit in hits],
         subtitle="The newest stories matching this search.",
     )

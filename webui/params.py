@@ -15,15 +15,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from indexer.facets import place_key
-from indexer.search import (
-    DEFAULT_SORT,
-    MAX_PAGE,
-    MAX_PAGELEN,
-    MAX_QUERY_CHARS,
-    SORTS,
-    SearchError,
-    SearchRequest,
-)
+from indexer.limits import MAX_FILTER_CHARS, MAX_FILTER_VALUES, MAX_PAGE, MAX_PAGELEN, MAX_QUERY_CHARS
+from indexer.search import DEFAULT_SORT, SORTS, SearchError, SearchRequest
 
 # Story ids are file-name-like; anything else ("..", "a/b", "%00") is no story.
 STORY_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,128}")
@@ -32,9 +25,6 @@ CONTROL_CHARS_RE = re.compile(r"[\x00-\x1f\x7f]")
 PAGE_RE = re.compile(r"\d{1,9}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 YEAR_RE = re.compile(r"\d{4}")
-# Limits on filter values, so a crafted URL cannot make a huge filter query.
-MAX_FILTER_VALUES = 20
-MAX_FILTER_CHARS = 100
 FILTER_NAMES = ("agency", "place", "year")
 
 

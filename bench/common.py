@@ -237,14 +237,13 @@ class SphinxEngine:
 
         self.backend = open_search(self.folder, self.config)
 
-    def search(self, q: BenchQuery, limit: int = 10, **options: object) -> list[Found]:
+    def search(self, q: BenchQuery, limit: int = 10, cached: bool = True, **options: object) -> list[Found]:
+        """Top hits with snippets; every search is computed (the backend keeps no result
+        cache), so `cached` changes nothing."""
         from indexer.search import SearchRequest
 
         request = SearchRequest(q.text, pagelen=limit, date_from=q.date_from, date_to=q.date_to, **options)
         return [Found(h.id, h.snippet) for h in self.backend.search(request).hits]
-
-    def forget_results(self) -> None:
-        """Nothing to forget: the backend keeps no result cache."""
 
     def add(self, story: Story) -> None:
         from indexer.backends import open_writer

@@ -7,7 +7,7 @@ WIRE_CORPUS ?= corpus
 WIRE_INDEX ?= index
 export WIRE_CORPUS WIRE_INDEX
 
-.PHONY: run test test-faults test-browser lint bench bench-relevance bench-extract bench-speed bench-dedup bench-research bench-wire clean
+.PHONY: run test test-faults test-browser lint bench bench-relevance bench-extract bench-speed bench-scale bench-dedup bench-research bench-wire clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench-extract: $(STAMP)
 
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.speed
+
+## bench-scale: Whoosh against two Sphinx shards (needs searchd: apt-get install sphinxsearch)
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(BENCH_SCALE_ARGS)
 
 bench-dedup: $(STAMP)
 	$(BIN)/python -m bench.dedup --sweep

@@ -214,6 +214,49 @@ def ranked_ids(backend, text: str, limit: int = 1000) -> list[str]:  # type: ign
     return [hit.id for hit in backend.iter_hits(request, limit, snippets=False)]
 
 
+class SphinxEngine:
+    """This project on Sphinx: indexer.sphinxwrite.SphinxWriter and indexer.sphinx.SphinxSearch
+    over running servers (a BackendConfig naming them)."""
+
+    name = "wire on sphinx"
+
+    def __init__(self, folder: Path, config):  # type: ignore[no-untyped-def]
+        self.folder = folder
+        self.config = config
+        self.backend = None
+
+    def build(self, stories: Iterable[Story], expected: int | None = None) -> None:
+        from indexer.backends import open_writer
+
+        writer = open_writer(self.folder, self.config)
+        writer.build(stories, expected=expected)
+        writer.close()
+
+    def open(self) -> None:
+        from indexer.backends import open_search
+
+        self.backend = open_search(self.folder, self.config)
+
+    def search(self, q: BenchQuery, limit: int = 10, cached: bool = True, **options: object) -> list[Found]:
+        """Top hits with snippets; every search is computed (the backend keeps no result
+        cache), so `cached` changes nothing."""
+        from indexer.search import SearchRequest
+
+        request = SearchRequest(q.text, pagelen=limit, date_from=q.date_from, date_to=q.date_to, **options)
+        return [Found(h.id, h.snippet) for h in self.backend.search(request).hits]
+
+    def add(self, story: Story) -> None:
+        from indexer.backends import open_writer
+
+        writer = open_writer(self.folder, self.config)
+        writer.add([story])
+        writer.close()
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+
 class Fts5Engine:
     """SQLite FTS5 through Python's sqlite3: bm25() ranking, snippet() for snippets."""
 

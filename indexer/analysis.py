@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 
 from whoosh.analysis import (
-    STOP_WORDS,
     Analyzer,
     Filter,
     LowercaseFilter,
@@ -20,6 +19,8 @@ from whoosh.analysis import (
 )
 from whoosh.formats import Characters
 from whoosh.lang.porter import stem as porter_stem
+
+from .querytext import INDEX_STOP_WORDS
 
 # Words joined by hyphens, dots or ampersands stay one token ("INDUS-X", "U.S",
 # "AT&T"); CompoundFilter then adds their parts so "indus" finds "INDUS-X" too.
@@ -90,7 +91,7 @@ def _split_compound(text: str) -> list[str]:
     parts = [text]
     for joiner in COMPOUND_JOINERS:
         parts = [piece for part in parts for piece in part.split(joiner)]
-    return [p for p in parts if len(p) > 1 and p not in STOP_WORDS]
+    return [p for p in parts if len(p) > 1 and p not in INDEX_STOP_WORDS]
 
 
 def story_analyzer() -> Analyzer:
@@ -98,7 +99,7 @@ def story_analyzer() -> Analyzer:
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | LowercaseFilter()
-        | StopFilter()
+        | StopFilter(stoplist=INDEX_STOP_WORDS)
         | CompoundFilter()
         | StemFilter(cachesize=100_000)
     )
@@ -153,7 +154,7 @@ class _StemCache(dict[str, str]):
 
 _stem = _StemCache().__getitem__
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
-_STOPS = frozenset(STOP_WORDS)
+_STOPS = INDEX_STOP_WORDS
 _FAST = story_analyzer()
 
 

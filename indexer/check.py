@@ -8,12 +8,12 @@ index reads. Call these with the writer lock held.
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import corpus
 from .index import (
-    add_to_index,
     current_generation,
     delete_from_index,
     indexed_documents,
@@ -160,12 +160,23 @@ def index_files(corpus_dir: Path, index_dir: Path, paths: list[Path]) -> int:
         except BadStoryError:
             continue
         if len(batch) >= REPAIR_BATCH:
-            count += add_to_index(index_dir, batch)
+            count += _add(index_dir, batch)
             batch = []
-    return count + add_to_index(index_dir, batch)
+    return count + _add(index_dir, batch)
+
+
+def _add(index_dir: Path, stories: list[Story]) -> int:
+    from .backends import open_writer
+
+    with closing(open_writer(index_dir)) as writer:
+        return writer.add(stories)
 
 
 def find_unindexed(corpus_dir: Path, index_dir: Path) -> list[Path]:
     """Story files the live index lacks (what an interrupted write left)."""
-    indexed = indexed_documents(index_dir)
-    return [p for p in corpus.iter_story_files(corpus_dir) if corpus.story_id_of(p) not in indexed]
+    from .backends import open_writer
+
+    files = list(corpus.iter_story_files(corpus_dir))
+    with closing(open_writer(index_dir)) as writer:
+        indexed = writer.indexed_ids(corpus.story_id_of(p) for p in files)
+    return [p for p in files if corpus.story_id_of(p) not in indexed]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -14,6 +15,15 @@ from typing import Any
 
 import click
 
+from .backends import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DEFAULT_SPHINX_SEARCH,
+    ENV_BACKEND,
+    ENV_SEARCH,
+    ENV_SHARDS,
+    BackendConfig,
+)
 from .check import CheckReport, was_interrupted
 from .export import (
     EXPORT_LIMIT,
@@ -105,6 +115,14 @@ wait_option = click.option(
 )
 
 
+def restore_env(saved: dict[str, str | None]) -> None:
+    for env, value in saved.items():
+        if value is None:
+            os.environ.pop(env, None)
+        else:
+            os.environ[env] = value
+
+
 def notify(line: str) -> None:
     """A progress line for the user (waiting for the lock, taking it over)."""
     click.echo(line, err=True)
@@ -119,8 +137,44 @@ def progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
 
 @click.group()
 @click.version_option(package_name="wire-search")
-def cli() -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    envvar=ENV_BACKEND,
+    default=DEFAULT_BACKEND,
+    show_default=True,
+    help=f"Search engine: the embedded Whoosh index or Sphinx/Manticore servers (env {ENV_BACKEND}).",
+)
+@click.option(
+    "--sphinx-search",
+    envvar=ENV_SEARCH,
+    default=DEFAULT_SPHINX_SEARCH,
+    show_default=True,
+    help=f"The distributed searchd's SphinxQL host:port (env {ENV_SEARCH}).",
+)
+@click.option(
+    "--sphinx-shards",
+    envvar=ENV_SHARDS,
+    default="",
+    help=f"The shard searchd's SphinxQL endpoints, host:port,host:port (env {ENV_SHARDS}).",
+)
+@click.pass_context
+def cli(ctx: click.Context, backend: str, sphinx_search: str, sphinx_shards: str) -> None:
     """Search scraped news wire stories (PTI, Reuters, AP, AFP, IANS, ANI, UNI)."""
+    # the environment is the configuration every layer reads (ingest, serve's workers):
+    # options given on the command line go into it
+    given = {ENV_BACKEND: ("backend", backend), ENV_SEARCH: ("sphinx_search", sphinx_search)}
+    given[ENV_SHARDS] = ("sphinx_shards", sphinx_shards)
+    saved = {env: os.environ.get(env) for env in given}
+    for env, (name, value) in given.items():
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            os.environ[env] = value
+    # as it was once the command ends (the CLI also runs in-process: tests, scripts)
+    ctx.call_on_close(lambda: restore_env(saved))
+    try:
+        BackendConfig.from_env().check()
+    except SearchError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @cli.command(name="reindex")
@@ -300,9 +354,9 @@ def search_command(
 
     Example: wire search --limit 5 'agency:pti "defence innovation"'
     """
-    from .searching import WhooshSearch
+    from .backends import open_search
 
-    backend = WhooshSearch(index_dir)
+    backend = open_search(index_dir)
     try:
         if timeline:
             _print_timeline(
@@ -381,11 +435,11 @@ def export_command(
 
     Example: wire export 'coffee prices' --format csv -o coffee.csv
     """
-    from .searching import WhooshSearch
+    from .backends import open_search
 
     if output is not None and not output.parent.is_dir():
         raise click.ClickException(f"no such folder: {output.parent}")
-    backend = WhooshSearch(index_dir)
+    backend = open_search(index_dir)
     request = SearchRequest(" ".join(query), sort=sort, collapse=not all_copies)
     report = ExportReport()
     try:

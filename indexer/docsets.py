@@ -21,7 +21,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
 from .collapse import read_column
-from .facets import group_counts, place_key, rank_facet
+from .facets import place_key, rank_counts
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
 from .search import FACET_FIELDS, FacetCount, SearchRequest
@@ -155,19 +155,9 @@ def facet_counts(
         counts = Counter(map(values.__getitem__, base))  # 11% faster than a generator
         counts.pop("", None)
         counts.pop(None, None)  # type: ignore[call-overload]
-        key = place_key if name == "place" else str
-        groups = (
-            group_counts(counts, key)
-            if name == "place"
-            else {str(k): FacetCount(str(k), n) for k, n in counts.items()}
-        )
-        ranked = rank_facet(groups, limit)
-        shown = {key(fc.value) for fc in ranked}
-        # a chosen value stays visible (with its count) even when it ranks low
-        ranked += [groups.get(key(str(v)), FacetCount(str(v), 0)) for v in chosen if key(str(v)) not in shown]
-        facets[name] = ranked
+        facets[name], size = rank_counts(name, counts, chosen, limit)
         if sizes is not None:
-            sizes[name] = len(groups)
+            sizes[name] = size
     return facets
 
 

@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .search import FacetCount
 
@@ -59,3 +59,21 @@ def group_counts(counts: Mapping[str, int], key: Callable[[str], str] = place_ke
 def rank_facet(counts: Mapping[str, FacetCount], limit: int) -> list[FacetCount]:
     """The `limit` largest groups, most stories first, ties by name."""
     return sorted(counts.values(), key=lambda fc: (-fc.count, fc.value))[:limit]
+
+
+def rank_counts(
+    name: str, counts: Mapping[str, int], chosen: Iterable[object], limit: int
+) -> tuple[list[FacetCount], int]:
+    """A facet's list from raw value counts: places grouped, the `limit` largest, and
+    a chosen value kept visible (with its count) even when it ranks low; with the
+    number of distinct values."""
+    key: Callable[[str], str] = place_key if name == "place" else str
+    groups = (
+        group_counts(counts, key)
+        if name == "place"
+        else {str(k): FacetCount(str(k), n) for k, n in counts.items()}
+    )
+    ranked = rank_facet(groups, limit)
+    shown = {key(fc.value) for fc in ranked}
+    ranked += [groups.get(key(str(v)), FacetCount(str(v), 0)) for v in chosen if key(str(v)) not in shown]
+    return ranked, len(groups)

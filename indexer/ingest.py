@@ -13,25 +13,17 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from . import corpus
+from .backends import open_writer
 from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
 from .chrome import ChromeLines
 from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import (
-    BUILD_PROCS,
-    SMALL_BUILD,
-    BuildReport,
-    add_to_index,
-    build_index,
-    current_generation,
-    fsync_path,
-    indexed_ids,
-)
+from .index import BUILD_PROCS, SMALL_BUILD, BuildReport, fsync_path
 from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
 from .locking import Notify, index_lock
 from .story import BadStoryError, Story
@@ -186,7 +178,8 @@ def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | No
     chrome = ChromeLines.from_texts(iter_story_texts(corpus_dir))
     expected = count_story_files(corpus_dir)
     stories = parsed_corpus(corpus_dir, chrome, BUILD_PROCS if expected >= SMALL_BUILD else 1)
-    report = build_index(index_dir, stories, on_progress=on_progress, take_lock=False, expected=expected)
+    with closing(open_writer(index_dir)) as writer:
+        report = writer.build(stories, on_progress=on_progress, expected=expected)
     # every story file is indexed now, whatever an interrupted add left
     (index_dir / INCOMPLETE_FILE).unlink(missing_ok=True)
     return report
@@ -224,7 +217,8 @@ class IndexQueue:
         names a story a power cut could take back."""
         if self.stories:
             corpus.sync_to_disk()
-            add_to_index(self.index_dir, self.stories)
+            with closing(open_writer(self.index_dir)) as writer:
+                writer.add(self.stories)
         self.stories = []
 
 
@@ -239,7 +233,7 @@ def writing_session(
     """
     with index_lock(index_dir, wait=wait, notify=notify):
         marker = index_dir / INCOMPLETE_FILE
-        if current_generation(index_dir) is None:
+        if not _is_built(index_dir):
             rebuild_locked(corpus_dir, index_dir)
         elif marker.exists():
             corpus.remove_stale_temp_files(corpus_dir)
@@ -255,6 +249,11 @@ def writing_session(
             raise
         queue.flush()
         marker.unlink()
+
+
+def _is_built(index_dir: Path) -> bool:
+    with closing(open_writer(index_dir)) as writer:
+        return writer.is_built()
 
 
 def _write_marker(marker: Path) -> None:
@@ -350,7 +349,8 @@ def _import_record(
 def _not_indexed(index_dir: Path, paths: list[Path]) -> list[Path]:
     """Of these story files (duplicates of a rerun), the ones the index lacks."""
     by_id = {corpus.story_id_of(p): p for p in paths}
-    present = indexed_ids(index_dir, by_id)
+    with closing(open_writer(index_dir)) as writer:
+        present = writer.indexed_ids(by_id)
     return [p for story_id, p in by_id.items() if story_id not in present]
 
 

@@ -34,6 +34,10 @@ class IndexMissingError(SearchError):
     """There is no index at the given place yet."""
 
 
+class BackendUnavailableError(SearchError):
+    """The search engine's servers cannot be reached; the message names them."""
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """What to search for: the query string plus sort, filters and paging."""

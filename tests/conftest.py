@@ -6,8 +6,10 @@ The index is built once per session; tests that change an index build their own.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,109 @@ def research_app(research_index: Path):
 @pytest.fixture
 def research_client(research_app):
     return research_app.test_client()
+
+
+# --- the Sphinx backend: two shard searchd and a distributed one (tests/sphinxd.py) -----------
+# CI starts them and exports WIRE_SPHINX_*; without them a session starts its own when
+# searchd is installed. WIRE_REQUIRE_SPHINX=1 turns a skip into a failure.
+
+
+@pytest.fixture(scope="session")
+def sphinx_servers(tmp_path_factory: pytest.TempPathFactory):
+    """(distributed endpoint, shard endpoints) of running Sphinx servers."""
+    from tests import sphinxd
+
+    search, shards = os.environ.get("WIRE_SPHINX_SEARCH"), os.environ.get("WIRE_SPHINX_SHARDS")
+    if search and shards:
+        yield search, shards
+        return
+    if not sphinxd.has_searchd():
+        if os.environ.get("WIRE_REQUIRE_SPHINX") == "1":
+            pytest.fail("WIRE_REQUIRE_SPHINX=1 but no Sphinx servers: set WIRE_SPHINX_* or install searchd")
+        pytest.skip("no searchd (apt-get install sphinxsearch) and no WIRE_SPHINX_* servers")
+    root = tmp_path_factory.mktemp("sphinxd")
+    servers = sphinxd.start_servers(root)
+    try:
+        yield servers.search, ",".join(servers.shards)
+    finally:
+        sphinxd.stop_servers(root)
+
+
+@pytest.fixture(scope="session")
+def sphinx_config(sphinx_servers):
+    from indexer.backends import BackendConfig
+
+    search, shards = sphinx_servers
+    return BackendConfig("sphinx", search, shards).check()
+
+
+def sphinx_holds() -> dict[str, Path]:
+    """What each set of Sphinx servers holds (distributed endpoint -> corpus): they hold one
+    live index, so a module that built another corpus on them leaves it there. Kept in
+    tests.sphinxd, one module however this file is imported (pytest's conftest and
+    `from tests.conftest import` are two)."""
+    from tests import sphinxd
+
+    return sphinxd.HOLDS
+
+
+def build_on(config, corpus: Path, index: Path) -> Path:
+    """Index `corpus` on the configured backend, as `wire reindex` does (ingest under the lock)."""
+    with backend_env(config):
+        reindex(corpus, index)
+    if config.backend == "sphinx":
+        sphinx_holds()[config.sphinx_search] = corpus
+    return index
+
+
+def ensure_built(config, corpus: Path, index: Path) -> Path:
+    """`build_on`, unless these servers hold `corpus` already."""
+    if config.backend != "sphinx" or sphinx_holds().get(config.sphinx_search) != corpus:
+        build_on(config, corpus, index)
+    return index
+
+
+@contextmanager
+def backend_env(config):
+    """The WIRE_BACKEND/WIRE_SPHINX_* environment of `config` while the block runs."""
+    keys = {"WIRE_BACKEND": config.backend, "WIRE_SPHINX_SEARCH": config.sphinx_search}
+    keys["WIRE_SPHINX_SHARDS"] = config.sphinx_shards
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(keys)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def sphinx_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("sphinx-index")
+
+
+@pytest.fixture(scope="module")
+def sphinx_index(sphinx_config, corpus_dir: Path, sphinx_index_dir: Path) -> Path:
+    """The test corpus on the Sphinx servers (the folder keeps the lock and cluster state),
+    built again when another module left another corpus on them."""
+    return ensure_built(sphinx_config, corpus_dir, sphinx_index_dir)
+
+
+@pytest.fixture(params=["whoosh", "sphinx"])
+def any_app(request):
+    """The web app over the test corpus, on each backend."""
+    if request.param == "whoosh":
+        settings = {"INDEX": str(request.getfixturevalue("index_dir"))}
+    else:
+        config = request.getfixturevalue("sphinx_config")
+        index = ensure_built(
+            config, request.getfixturevalue("corpus_dir"), request.getfixturevalue("sphinx_index")
+        )
+        settings = {"INDEX": str(index), "BACKEND": "sphinx"}
+        settings.update(SPHINX_SEARCH=config.sphinx_search, SPHINX_SHARDS=config.sphinx_shards)
+    app = create_app({"TESTING": True, **settings})
+    yield app
+    close_backend(app)

@@ -74,12 +74,16 @@ def wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def running_server(index_dir: Path, log: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real `wire serve` over `index_dir` on a free loopback port: (base URL, process)."""
+def running_server(
+    index_dir: Path, log: Path, *options: str, wire_options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `wire serve` over `index_dir` on a free loopback port: (base URL, process);
+    `wire_options` go before the command (--backend sphinx ...)."""
     port = free_port()
     wire = Path(sys.executable).with_name("wire")
     command = [
         str(wire),
+        *wire_options,
         "serve",
         "--host",
         "127.0.0.1",
@@ -106,10 +110,20 @@ def running_server(index_dir: Path, log: Path, *options: str) -> Iterator[tuple[
 
 
 @pytest.fixture(scope="module")
-def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`wire serve` over the test index; yields its base URL."""
+def server(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`wire serve` over the test index; yields its base URL. On Whoosh, or on the
+    Sphinx servers for tests parametrized with ("server", ["sphinx"], indirect=True)."""
     require_browser()
-    with running_server(index_dir, tmp_path_factory.mktemp("serve") / "serve.log") as (base, _):
+    options: tuple[str, ...] = ()
+    if getattr(request, "param", "whoosh") == "sphinx":
+        config = request.getfixturevalue("sphinx_config")
+        index_dir = request.getfixturevalue("sphinx_index")
+        options = ("--backend", "sphinx", "--sphinx-search", config.sphinx_search)
+        options += ("--sphinx-shards", config.sphinx_shards)
+    else:
+        index_dir = request.getfixturevalue("index_dir")
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with running_server(index_dir, log, wire_options=options) as (base, _):
         yield base
 
 
@@ -160,6 +174,7 @@ def phone(browser, server):
     assert watch.problems == []
 
 
+@pytest.mark.parametrize("server", ["whoosh", "sphinx"], indirect=True)
 def test_search_page_facet_and_story(desktop):
     page = desktop
     page.goto("/")
@@ -202,6 +217,7 @@ def test_did_you_mean(desktop):
     assert page.locator(".did-you-mean").count() == 0
 
 
+@pytest.mark.parametrize("server", ["whoosh", "sphinx"], indirect=True)
 def test_sort_and_date_range(desktop):
     page = desktop
     page.goto("/search?q=government")
@@ -217,6 +233,7 @@ def test_sort_and_date_range(desktop):
     assert all("2023-06-01" <= d <= "2023-12-31" for d in dates)
 
 
+@pytest.mark.parametrize("server", ["whoosh", "sphinx"], indirect=True)
 def test_injected_script_never_runs(browser, server):
     context, page, watch = open_page(browser, server)
     page.goto("/search?q=hostile")

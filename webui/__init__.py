@@ -18,8 +18,9 @@ from . import api, backend, errors, exports, feeds, views
 DEFAULTS: dict[str, Any] = {
     # the index folder `wire reindex` builds
     "INDEX": DEFAULT_INDEX_DIR,
-    # a callable (or "module:name") that takes INDEX and returns a SearchBackend
-    "BACKEND": "indexer.searching:WhooshSearch",
+    # "whoosh", "sphinx" (with SPHINX_SEARCH and SPHINX_SHARDS: WIRE_SPHINX_* in the
+    # environment), or a callable (or "module:name") that takes INDEX and returns a SearchBackend
+    "BACKEND": "whoosh",
     "PAGELEN": DEFAULT_PAGELEN,
     "MORE_LIKE_THIS": 5,
     # entries in a search's Atom feed (its newest matches)

@@ -1,7 +1,7 @@
 """The search backend of an app: made lazily, once, and kept in app.extensions.
 
 The web layer only knows the SearchBackend interface; which class answers is
-configuration (BACKEND), so it never imports the engine itself.
+configuration (BACKEND: whoosh, sphinx, or a factory), so it never imports the engine itself.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.utils import import_string
 
+from indexer.backends import BACKENDS, search_factory
 from indexer.search import SearchBackend
 
 EXTENSION = "wire.backend"
@@ -46,7 +47,10 @@ def get_backend() -> SearchBackend:
     if slot.backend is None:
         with slot.lock:
             if slot.backend is None:
-                factory = load_factory(current_app.config["BACKEND"])
+                setting = current_app.config["BACKEND"]
+                # an engine's name (WIRE_BACKEND=sphinx) or a callable / "module:name"
+                is_name = isinstance(setting, str) and setting.lower() in BACKENDS
+                factory = search_factory(current_app.config) if is_name else load_factory(setting)
                 slot.backend = factory(str(current_app.config["INDEX"]))
     return slot.backend
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from indexer.search import IndexMissingError, SearchError
+from indexer.search import BackendUnavailableError, IndexMissingError, SearchError
 
 NO_INDEX_MESSAGE = (
     "There is no search index yet. Build it from the corpus with `wire reindex`, "
@@ -16,6 +16,7 @@ RETRY_AFTER_SECONDS = "30"
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(IndexMissingError, no_index)
+    app.register_error_handler(BackendUnavailableError, unavailable)
     app.register_error_handler(SearchError, bad_request)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(InternalServerError, server_error)
@@ -39,6 +40,14 @@ def error_response(status: int, title: str, message: str) -> Response:
 def no_index(e: IndexMissingError) -> Response:
     current_app.logger.warning("no index: %s", e)
     response = error_response(503, "No search index yet", NO_INDEX_MESSAGE)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def unavailable(e: BackendUnavailableError) -> Response:
+    """A search server that does not answer: 503, try again later (not the query's fault)."""
+    current_app.logger.warning("search servers unavailable: %s", e)
+    response = error_response(503, "Search is unavailable", str(e))
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 

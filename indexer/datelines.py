@@ -78,6 +78,7 @@ def is_place(place: str) -> bool:
         and not is_agency_name(place)
         and not is_agency_name(words[0])
         and not re.search(r"[a-z][A-Z]{2,}", place)  # "APP DigitalREVISED APRIL 04"
+        and not re.search(r"\d", place)  # a table's row label ("APR7 -- --"), a figure
     )
 
 

@@ -72,6 +72,20 @@ def reflow_reuters_body(text: str) -> str:
     return "\n\n".join(" ".join(p) for p in paragraphs if p)
 
 
+def split_unprocessed_headline(text: str) -> tuple[str, str]:
+    """An unprocessed Reuters story's headline (its first line) and the text below it.
+
+    Such stories (tables, prices, corrections) have no <TITLE>: the headline is the
+    first line, as the slug above it shows. Left in the text, the page-text parser
+    took a table's column line as the headline and the headline as chrome, so
+    different tables with one column line shared a title."""
+    first, _, rest = text.strip("\n").partition("\n")
+    wrapped = "\n" not in rest.strip() and not rest[:1].isspace()  # a brief's headline on two lines
+    if not rest.strip() or wrapped:
+        return "", text  # the headline is the story: nothing apart from it
+    return " ".join(first.split()), rest
+
+
 def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[ImportRecord | ImportProblem]:
     """Stories of one reut2-NNN.sgm file (decoded as latin-1)."""
     for m in REUTERS_RE.finditer(text):
@@ -87,6 +101,8 @@ def read_reuters_sgml(text: str, *, source: str = "Reuters-21578") -> Iterator[I
             # briefs and unprocessed stories keep their text directly inside <TEXT>
             bare = re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", _tag(inner, "TEXT"), flags=re.S)
             body = _clean_sgml(re.sub(r"<[^>]+>", " ", bare)).lstrip(" *\n")
+            if not title:
+                title, body = split_unprocessed_headline(body)
         body = reflow_reuters_body(body.replace(BRIEF_BODY, ""))
         if not (body.strip() or title):
             yield ImportProblem(f"NEWID {newid[1]}", "no title and no text")

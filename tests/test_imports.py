@@ -106,6 +106,36 @@ def test_reuters_brief_yields_headline_story(reuters_records):
     assert "*" not in story.body
 
 
+@needs_reuters
+def test_reuters_unprocessed_table_keeps_its_headline(reuters_records):
+    # NEWIDs 102 and 103 are <TEXT TYPE="UNPROC"> tables without <TITLE>: the headline is
+    # the first line; the page parser alone took each table's caption line as the title
+    titles = {n: as_corpus_story(reuters_records[f"reuters-{n}"]).title for n in (102, 103)}
+    assert titles == {
+        102: "Federal Reserve Weekly Report 3 - Feb 26",
+        103: "Federal Reserve Weekly Report 4 - Feb 26",
+    }
+    story = as_corpus_story(reuters_records["reuters-102"])
+    assert "Govts bought outright" in story.body
+
+
+def test_reuters_unprocessed_headline_is_the_first_line():
+    def record(text: str) -> ImportRecord:
+        sgml = f'<REUTERS NEWID="9"><DATE>7-APR-1987</DATE><TEXT TYPE="UNPROC">&#2;\n{text}</TEXT></REUTERS>'
+        (item,) = read_reuters_sgml(sgml)
+        assert isinstance(item, ImportRecord)
+        return item
+
+    table = record("NYMEX PALLADIUM CLSG 7-APR\n    OPEN    HIGH   LOW\n JUN7  13050  13125  13000\n&#3;")
+    assert table.fields["title"] == "Nymex Palladium Clsg 7-Apr"
+    assert "PALLADIUM" not in table.body and "OPEN" in table.body
+    assert as_corpus_story(table).title == "Nymex Palladium Clsg 7-Apr"
+    # a brief whose headline wraps onto a second line is all headline: nothing is split off
+    brief = record("USX, 75,000 AT 49-5/8, UP 3/8, CROSSED\nBY FIRST BOSTON\n&#3;")
+    assert brief.fields["title"] == ""
+    assert brief.body == "USX, 75,000 AT 49-5/8, UP 3/8, CROSSED BY FIRST BOSTON"
+
+
 def test_reuters_sgml_minimal():
     sgml = (
         '<REUTERS TOPICS="YES" NEWID="7">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n'

@@ -120,6 +120,9 @@ def test_parse_dateline(text, place, agency, month, day):
         # a separator alone needs a place in capitals
         "Officials said: the deal is off.",
         "India - the largest democracy - votes in April.",
+        # a table row's label (Reuters' futures tables) is no place
+        "APR7 -- -- -- --",
+        "MAR8 -- -- MINNEAPOLIS WHEAT",
     ],
 )
 def test_ordinary_lead_is_not_a_dateline(text):

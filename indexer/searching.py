@@ -190,7 +190,7 @@ class WhooshSearch:
         cols = self._columns(r) if (request.filtered or request.facets) else None
 
         def matching(p: QueryPlan) -> tuple[set[int], set[int]]:
-            found = match_set(s, p.everything, memo) - hidden
+            found = match_set(s, p.everything, memo, self._postings(r)) - hidden
             return found, apply_filters(found, cols, request) if cols and request.filtered else found
 
         matches, allowed = matching(plan)
@@ -250,7 +250,7 @@ class WhooshSearch:
 
     def _allowed(self, r: Reading, request: SearchRequest, plan: QueryPlan, memo: dict[Any, Any]) -> set[int]:
         """Document numbers of every match that passes the filters: what `total` counts."""
-        matches = match_set(r.searcher, plan.everything, memo) - self._hidden(r)
+        matches = match_set(r.searcher, plan.everything, memo, self._postings(r)) - self._hidden(r)
         allowed = apply_filters(matches, self._columns(r), request) if request.filtered else matches
         # one story per syndication cluster (the lead copy), unless every copy is asked for
         return collapse_docs(allowed, self._clusters(r)) if request.collapse else allowed

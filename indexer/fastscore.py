@@ -35,8 +35,9 @@ FAST_FIELDS = frozenset({"title", "body"})
 # Relative distance to the cut within which a story is scored again exactly: the
 # numpy and Whoosh sums of the same few terms differ by about 1e-16 of the score.
 SLACK = 1e-9
-# Postings kept per index version (ids and weights, 8 bytes each): about 64 MB.
-MAX_CACHED_POSTINGS = 8_000_000
+# Postings kept per index version (an int64 id and a float64 weight, 16 bytes each):
+# at most 64 MB a worker; the least recently used term goes first.
+MAX_CACHED_POSTINGS = 4_000_000
 
 
 class PostingArrays:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from bench.common import load_reuters_stories, reuters_dir
 from indexer import syndication
 from indexer.clusters import ClusterState, candidate_pairs, member_of
-from indexer.story import Story
+from indexer.story import BadStoryError, Story
 from indexer.syndication import UnionFind, fingerprint, overlap
 from indexer.wire import story_from_text
 
@@ -195,7 +195,10 @@ def build_set(base: list[Story], originals: int, seed: int) -> LabelledSet:
         place = (original.place or "LONDON").upper()
         dateline = f"{place}, {original.date:%B} {original.date.day} (Reuters) - " if original.date else ""
         for k, outlet in enumerate(rng.sample(OUTLETS, rng.randint(2, 5))):
-            copy = outlet_copy(original, outlet, k, rng, dateline)
+            try:
+                copy = outlet_copy(original, outlet, k, rng, dateline)
+            except BadStoryError:  # the page cleaner leaves no text of this copy: not a story
+                continue
             truth[copy.id] = n
             copies.append(copy)
     negatives, staff, replaced = same_event_pairs(base, topics, truth, rng)

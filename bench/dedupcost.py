@@ -6,13 +6,19 @@ On the speed benchmark's corpus (Reuters-21578 recombined to N stories, bench/sp
 the time and peak memory of `clusterstore.label_stream` (fingerprint, spool, cluster,
 save the state) alone, to set beside a full reindex's time from `make bench-speed`;
 then, on the saved state, one `wire add`'s clustering work: load the state, place a
-copy of a story (candidates, exact check), save the state.
+copy of a story (candidates, exact check), save the state. With `--add-to INDEX` (an
+index built from the same corpus), `wire add page.html` end to end: a fresh `wire`
+process per page, timed from its start until a search finds the page's story.
+
+    .venv/bin/python -m bench.dedupcost --stories 200000 --add-to /tmp/index-200k [--no-bulk]
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +27,8 @@ from pathlib import Path
 from bench.common import load_reuters_stories, reuters_dir
 from bench.speed import scaled_corpus
 from indexer import clusterstore
+from indexer.index import BUILD_PROCS
+from indexer.story import Story
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,18 +36,77 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--stories", type=int, default=200_000)
+    parser.add_argument("--add-to", type=Path, help="an index of the same corpus: time `wire add` on it")
+    parser.add_argument("--no-bulk", action="store_true", help="skip the bulk clustering pass")
     args = parser.parse_args(argv)
     if not reuters_dir().is_dir():
         print(f"skipped: no Reuters-21578 at {reuters_dir()}")
         return 0
     base = load_reuters_stories()
     stories = list(scaled_corpus(base, args.stories))
+    if not args.no_bulk:
+        bulk_and_one_add(stories)
+    if args.add_to:
+        time_wire_add(args.add_to, stories)
+    return 0
+
+
+ADD_PAGES = 3
+
+
+def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
+    """`wire add page.html` in a fresh process, until the story is searchable (ms)."""
+    from indexer.search import SearchRequest
+    from indexer.searching import WhooshSearch
+
+    wire = Path(sys.executable).with_name("wire")
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for k in range(ADD_PAGES):
+            story = stories[(k + 1) * len(stories) // (ADD_PAGES + 2)]
+            token = f"zqxpage{k}{time.time_ns() % 10**6}"
+            page = Path(tmp) / f"page{k}.html"
+            page.write_text(outlet_page(story, token), encoding="utf-8")
+            started = time.perf_counter()
+            subprocess.run(
+                [str(wire), "add", "--corpus", str(corpus), "--index", str(index_dir), str(page)],
+                check=True,
+                capture_output=True,
+            )
+            backend = WhooshSearch(index_dir)
+            found = backend.search(SearchRequest(token, collapse=False)).hits
+            samples.append(1000 * (time.perf_counter() - started))
+            backend.close()
+            if not found:
+                raise RuntimeError(f"the added page {page.name} was not found")
+    print(
+        f"wire add page.html at {len(stories):,} stories, until searchable: "
+        + ", ".join(f"{ms:.0f}" for ms in samples)
+        + f" ms (median {sorted(samples)[len(samples) // 2]:.0f} ms)"
+    )
+
+
+def outlet_page(story: Story, token: str) -> str:
+    """A news site's page carrying a copy of `story`, plus a word found nowhere else."""
+    paras = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.body.split("\n\n"))
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(story.title)}</title>"
+        "<meta property='og:site_name' content='Bench Times'></head><body><nav>Home World</nav>"
+        f"<article><h1>{html.escape(story.title)}</h1>{paras}<p>Reported by {token}.</p></article>"
+        "<footer>Copyright Bench Times</footer></body></html>"
+    )
+
+
+def bulk_and_one_add(stories: list[Story]) -> None:
+    """The bulk pass alone, then one add's clustering work on its saved state."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
         clusters: dict[str, int] = {}
-        for item in clusterstore.label_stream(iter(stories), folder):
+        for item in clusterstore.label_stream(iter(stories), folder, BUILD_PROCS):
             if not isinstance(item, tuple):
                 clusters[item.cluster] = clusters.get(item.cluster, 0) + 1
         seconds = time.perf_counter() - started
@@ -68,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{1000 * (total - loaded - placed):.0f} ms, total {1000 * total:.0f} ms "
             f"(joined {labelled[0].cluster}, {len(changed)} stored stories relabelled)"
         )
-    return 0
 
 
 if __name__ == "__main__":

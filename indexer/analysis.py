@@ -5,6 +5,7 @@ Imports whoosh; only indexer.index uses it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from whoosh.analysis import (
@@ -17,6 +18,8 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
+from whoosh.formats import Characters
+from whoosh.lang.porter import stem as porter_stem
 
 # Words joined by hyphens, dots or ampersands stay one token ("INDUS-X", "U.S",
 # "AT&T"); CompoundFilter then adds their parts so "indus" finds "INDUS-X" too.
@@ -99,6 +102,85 @@ def story_analyzer() -> Analyzer:
         | CompoundFilter()
         | StemFilter(cachesize=100_000)
     )
+
+
+# --- indexing fast path ---------------------------------------------------------------------
+
+
+def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
+    """(position, start, end) of every term story_analyzer() yields when indexing `text`.
+
+    The same tokens, positions and offsets as the filter chain (tokenizer, lower case,
+    stop words with positions renumbered, compounds and their parts, Porter stems) in
+    one loop over the regex matches: the chain passes a Token object through five
+    generators per word, which was most of the index-time analysis cost.
+    """
+    seen: dict[str, list[tuple[int, int, int]]] = {}
+    stem = _stem
+    pos = -1  # the stop filter's renumbering: the first kept word keeps its own position
+    shift = 0  # positions the compound parts before this word added
+    for i, match in enumerate(_TOKEN_RE.finditer(text)):
+        word = match.group().lower()
+        if len(word) < 2 or word in _STOPS:
+            continue
+        pos = i if pos < 0 else pos + 1
+        at = pos + shift
+        start = match.start()
+        term = stem(word)
+        seen.setdefault(term, []).append((at, start, match.end()))
+        parts = _split_compound(word) if any(c in word for c in COMPOUND_JOINERS) else []
+        offset = 0
+        for k, part in enumerate(parts):
+            offset = word.find(part, offset)
+            seen.setdefault(stem(part), []).append((at + k, start + offset, start + offset + len(part)))
+            offset += len(part)
+        if parts:
+            shift += len(parts) - 1
+    return seen
+
+
+class _StemCache(dict[str, str]):
+    """Porter stems, remembered (pure; bounded like the chain's own cache)."""
+
+    LIMIT = 100_000
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        found = self[word] = porter_stem(word)
+        return found
+
+
+_stem = _StemCache().__getitem__
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+_STOPS = frozenset(STOP_WORDS)
+_FAST = story_analyzer()
+
+
+class StoryCharacters(Characters):
+    """Whoosh's Characters format (the same posting bytes), indexing story text
+    through `index_occurrences` when the analyzer is `story_analyzer()`."""
+
+    def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("mode") != "index" or not isinstance(value, str) or not _is_story_analyzer(analyzer):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, occurrences in index_occurrences(value).items():
+            # the chain sums a boost of 1.0 per occurrence: the same float
+            yield term, len(occurrences), float(len(occurrences)) * boost, self.encode(occurrences)
+
+
+_checked: list[Analyzer] = []
+
+
+def _is_story_analyzer(analyzer: Analyzer) -> bool:
+    if _checked and analyzer is _checked[0]:
+        return True
+    if analyzer == _FAST:
+        _checked[:] = [analyzer]
+        return True
+    return False
 
 
 def spelling_analyzer() -> Analyzer:

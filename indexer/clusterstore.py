@@ -11,12 +11,14 @@ is rebuilt from the stored stories.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import pickle
 import tempfile
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import IO
 
@@ -33,14 +35,20 @@ from .clusters import (
     root_array,
 )
 from .story import Story
-from .syndication import BANDS, Fingerprint, fingerprint, is_copy, overlap, shingle_set
+from .syndication import BANDS, Fingerprint, fingerprints, is_copy, overlap, shingle_set
 
 STATE_DIR = "clusters"
+# Stories a worker fingerprints at once (numpy over the batch, one round trip).
+FINGERPRINT_BATCH = 500
 SHINGLE_CACHE = 4096  # shingle sets kept in memory while confirming candidate pairs
 # Above this many new stories, an add finds candidates by sorting (O(n log n)) rather
 # than comparing each new story with every row (O(n) each).
 SMALL_BATCH = 64
 META_FILE = "meta.json"
+# Rows of free space a loaded state has for new stories.
+ADD_HEADROOM = 2 * SMALL_BATCH
+# The files of one chunk of saved rows.
+CHUNK_FILES = (".keys.npy", ".npz", ".json")
 # Chunks of saved rows (one per add) before a save compacts them into one.
 MAX_CHUNKS = 32
 
@@ -76,16 +84,17 @@ class ShingleSpool:
         self._file.close()
 
 
-def label_stream(items: Iterable[Item], folder: Path) -> Iterator[Item]:
+def label_stream(items: Iterable[Item], folder: Path, procs: int = 1) -> Iterator[Item]:
     """The items of a bulk build again, each story labelled with its cluster.
 
-    All stories are fingerprinted first (spooled to a temporary file, so memory holds
-    only the LSH keys), then clustered; the state is saved in `folder`. A story id
-    seen twice keeps its first story (the build reports the second as a duplicate).
+    All stories are fingerprinted first, in `procs` worker processes (spooled to a
+    temporary file, so memory holds only the LSH keys), then clustered; the state is
+    saved in `folder`. A story id seen twice keeps its first story (the build
+    reports the second as a duplicate).
     """
     state = ClusterState()
     with tempfile.TemporaryFile(dir=folder) as spool:
-        count = _fingerprint_all(items, state, spool, folder)
+        count = _fingerprint_all(items, state, spool, folder, procs)
         labels = dict(zip(state.ids, all_labels(state), strict=True))
         save_state(folder, state, version=None)
         spool.seek(0)
@@ -97,24 +106,74 @@ def label_stream(items: Iterable[Item], folder: Path) -> Iterator[Item]:
             yield item
 
 
-def _fingerprint_all(items: Iterable[Item], state: ClusterState, spool: IO[bytes], folder: Path) -> int:
+def _fingerprint_all(
+    items: Iterable[Item], state: ClusterState, spool: IO[bytes], folder: Path, procs: int
+) -> int:
     """Spool every item, fingerprint every story into `state`, cluster; returns the items."""
     shingles = ShingleSpool(folder)
     try:
-        pickler = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
-        count = 0
-        for item in items:
-            if isinstance(item, Story) and state.row_of(item.id) is None:
-                fp = fingerprint(item.body)
-                shingles.append(fp.shingles)
-                state.append(member_of(item), fp.keys)
-            pickler.dump(item)
-            pickler.clear_memo()
-            count += 1
+        with Fingerprinter(procs) as workers:
+            pickler = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
+            count, seen, batch = 0, set(), []
+            for item in items:
+                if isinstance(item, Story) and item.id not in seen:
+                    seen.add(item.id)
+                    batch.append(item)
+                    if len(batch) >= FINGERPRINT_BATCH:
+                        _keep(workers.submit(batch, wait=False), state, shingles)
+                        batch = []
+                pickler.dump(item)
+                pickler.clear_memo()
+                count += 1
+            _keep(workers.submit(batch, wait=True), state, shingles)
         cluster_rows(state, shingles)
     finally:
         shingles.close()
     return count
+
+
+def _keep(done: list[tuple[Story, Fingerprint]], state: ClusterState, shingles: ShingleSpool) -> None:
+    for story, fp in done:
+        shingles.append(fp.shingles)
+        state.append(member_of(story), fp.keys)
+
+
+class Fingerprinter:
+    """Fingerprints batches of stories in worker processes, results in story order.
+
+    The pool starts with the second batch, so a small build never forks; with one
+    process everything runs here."""
+
+    def __init__(self, procs: int) -> None:
+        self.procs = procs
+        self._pool: Pool | None = None
+        self._pending: deque[tuple[list[Story], AsyncResult[list[Fingerprint]]]] = deque()
+        self._first = True
+
+    def submit(self, batch: list[Story], *, wait: bool) -> list[tuple[Story, Fingerprint]]:
+        """Queue a batch; returns the finished ones, in order (all of them with `wait`)."""
+        if batch and (self.procs <= 1 or self._first):
+            self._first = False
+            return list(zip(batch, fingerprints([s.body for s in batch]), strict=True))
+        if batch:
+            if self._pool is None:
+                self._pool = multiprocessing.get_context("fork").Pool(self.procs)
+            bodies = [s.body for s in batch]
+            self._pending.append((batch, self._pool.apply_async(fingerprints, (bodies,))))
+        done: list[tuple[Story, Fingerprint]] = []
+        # bounded: at most a few batches a worker wait in memory
+        while self._pending and (wait or self._pending[0][1].ready() or len(self._pending) > 4 * self.procs):
+            stories, result = self._pending.popleft()
+            done.extend(zip(stories, result.get(), strict=True))
+        return done
+
+    def __enter__(self) -> Fingerprinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
 # --- the saved state ------------------------------------------------------------------------
@@ -132,9 +191,10 @@ def save_state(gen: Path, state: ClusterState, version: object) -> None:
     begin, end, nonce = chunks[-1][1] if chunks else 0, len(state), time.time_ns()
     if end > begin or not chunks:
         name = f"chunk-{begin}-{end}-{nonce}"
+        # keys apart, as .npy: read without unzipping and checking a zip's CRC (90 ms at 200,000)
+        np.save(folder / f"{name}.keys.npy", state.used_keys()[begin:end])
         np.savez(
             folder / f"{name}.npz",
-            keys=state.used_keys()[begin:end],
             days=state.days[begin:end],
             lengths=state.lengths[begin:end],
         )
@@ -143,7 +203,7 @@ def save_state(gen: Path, state: ClusterState, version: object) -> None:
     roots = f"roots-{nonce}.npy"
     np.save(folder / roots, root_array(state.uf.parent).astype(np.int32))
     _write_meta(folder, {"version": version, "chunks": chunks, "roots": roots})
-    keep = {roots, META_FILE} | {f"{c[2]}.npz" for c in chunks} | {f"{c[2]}.json" for c in chunks}
+    keep = {roots, META_FILE} | {f"{c[2]}{ext}" for c in chunks for ext in CHUNK_FILES}
     for f in folder.iterdir():
         if f.name not in keep:
             f.unlink(missing_ok=True)
@@ -182,7 +242,8 @@ def load_state(gen: Path, version: object) -> ClusterState | None:
     try:
         for _begin, _end, name in meta["chunks"]:
             with np.load(folder / f"{name}.npz") as arrays:
-                keys.append(arrays["keys"])
+                apart = folder / f"{name}.keys.npy"  # a state saved before keys were apart: in the npz
+                keys.append(np.load(apart, mmap_mode="r") if apart.exists() else arrays["keys"])
                 state.days.extend(arrays["days"].tolist())
                 state.lengths.extend(arrays["lengths"].tolist())
             ids, agencies = json.loads((folder / f"{name}.json").read_text())
@@ -191,9 +252,13 @@ def load_state(gen: Path, version: object) -> ClusterState | None:
         roots = np.load(folder / meta["roots"])
     except (OSError, ValueError, KeyError):
         return None
-    state.keys = np.concatenate(keys) if keys else np.zeros((0, BANDS), dtype=np.uint32)
-    if state.keys.shape[1:] != (BANDS,) or len(roots) != len(state.ids) or len(state.keys) != len(state.ids):
+    rows = sum(len(k) for k in keys)
+    if any(k.shape[1:] != (BANDS,) for k in keys) or len(roots) != len(state.ids) or rows != len(state.ids):
         return None
+    # room for the rows of this add: growing the array would copy every row
+    state.keys = np.zeros((rows + ADD_HEADROOM, BANDS), dtype=np.uint32)
+    if keys:
+        np.concatenate(keys, out=state.keys[:rows])
     state._filled = state.saved_rows = len(state.ids)
     state.uf.parent = roots.tolist()
     return state
@@ -203,11 +268,23 @@ def state_from_stories(stories: Iterable[Story]) -> ClusterState:
     """A state rebuilt from stored stories, keeping the clusters they are labelled with."""
     state = ClusterState()
     by_cluster: dict[str, int] = {}
-    for story in stories:
-        row = state.append(member_of(story), fingerprint(story.body).keys)
-        first = by_cluster.setdefault(story.cluster or story.id, row)
-        state.uf.union(first, row)
+    for batch in _batches(stories, FINGERPRINT_BATCH):
+        for story, fp in zip(batch, fingerprints([s.body for s in batch]), strict=True):
+            row = state.append(member_of(story), fp.keys)
+            first = by_cluster.setdefault(story.cluster or story.id, row)
+            state.uf.union(first, row)
     return state
+
+
+def _batches(stories: Iterable[Story], size: int) -> Iterator[list[Story]]:
+    batch: list[Story] = []
+    for story in stories:
+        batch.append(story)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # --- incremental ------------------------------------------------------------------------------
@@ -217,33 +294,81 @@ def place_stories(
     state: ClusterState, stories: list[Story], body_of: Callable[[str], str | None]
 ) -> tuple[list[Story], dict[str, Label]]:
     """New stories labelled and placed in the state, plus the new labels of stored
-    stories whose cluster or inferred agency changed (their lead copy changed)."""
-    fresh: dict[int, np.ndarray] = {}
+    stories whose cluster or inferred agency changed (their lead copy changed).
 
-    def shingles_of(row: int) -> np.ndarray:
-        if row not in fresh:
-            fresh[row] = shingle_set(body_of(state.ids[row]) or "")
-        return fresh[row]
-
-    fps: list[Fingerprint] = [fingerprint(story.body) for story in stories]
-    if len(stories) > SMALL_BATCH:
-        return _place_many(state, stories, fps, shingles_of, fresh)
-    touched = {
-        r
-        for story, fp in zip(stories, fps, strict=True)
-        for r in state.candidates(fp.keys, member_of(story).day)
-    }
-    before = state.labels(touched) if touched else {}
-    rows = []
+    A story already in the state (added again, maybe with new text) is taken out of
+    its cluster first and placed again, so a replaced text that is no copy any more
+    leaves its cluster, which then gets a new lead."""
+    shingles_of = _stored_shingles(body_of)
+    fps = fingerprints([story.body for story in stories])
+    replaced = set(state.rows_of(s.id for s in stories))
+    before = state.labels(replaced | _sharing_a_key(state, fps, stories)) if len(state) else {}
+    state.remove(replaced, shingles_of)
     for story, fp in zip(stories, fps, strict=True):
-        row = place_story(state, member_of(story), fp, shingles_of)
-        fresh[row] = fp.shingles
-        rows.append(row)
-    after = state.labels(rows)
-    new_ids = {s.id for s in stories}
+        shingles_of.cache[story.id] = fp.shingles
+    if len(stories) > SMALL_BATCH:
+        rows = _place_many(state, stories, fps, shingles_of)
+    else:
+        rows = [
+            place_story(state, member_of(story), fp, lambda r: shingles_of(state.ids[r]))
+            for story, fp in zip(stories, fps, strict=True)
+        ]
+    return _relabelled(state, stories, rows, before)
+
+
+def remove_stories(
+    state: ClusterState, story_ids: Iterable[str], body_of: Callable[[str], str | None]
+) -> dict[str, Label]:
+    """Take stories out of the state (deleted from the index): the new labels of the
+    stored stories whose cluster or lead changed (a removed lead copy: a new lead)."""
+    gone = set(state.rows_of(story_ids))
+    if not gone:
+        return {}
+    before = state.labels(gone)
+    state.remove(gone, _stored_shingles(body_of))
+    rows = state.rows_of(before)
+    after = state.labels(rows) if rows else {}
+    return {sid: label for sid, label in after.items() if before.get(sid) != label}
+
+
+class _stored_shingles:  # noqa: N801  (used as a function)
+    """Shingle sets of stored stories by id, read once."""
+
+    def __init__(self, body_of: Callable[[str], str | None]) -> None:
+        self.body_of = body_of
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, story_id: str) -> np.ndarray:
+        found = self.cache.get(story_id)
+        if found is None:
+            found = self.cache[story_id] = shingle_set(self.body_of(story_id) or "")
+        return found
+
+
+def _sharing_a_key(state: ClusterState, fps: list[Fingerprint], stories: list[Story]) -> set[int]:
+    """Rows that may join a new story: its candidates (a big batch: any shared key)."""
+    if len(stories) <= SMALL_BATCH:
+        return {
+            r for s, fp in zip(stories, fps, strict=True) for r in state.candidates(fp.keys, member_of(s).day)
+        }
+    keys = state.used_keys()
+    new = np.stack([fp.keys for fp in fps])
+    hit = np.zeros(len(keys), dtype=bool)
+    for band in range(keys.shape[1]):
+        hit |= np.isin(keys[:, band], new[:, band])
+    return set(np.flatnonzero(hit).tolist())
+
+
+def _relabelled(
+    state: ClusterState, stories: list[Story], rows: list[int], before: dict[str, Label]
+) -> tuple[list[Story], dict[str, Label]]:
+    """The new stories with their labels, and the stored stories whose label changed."""
+    old_rows = state.rows_of(before)
+    after = state.labels([*rows, *old_rows])
     labelled = [
         s.replace(cluster=after[s.id].cluster, agency_inferred=after[s.id].agency_inferred) for s in stories
     ]
+    new_ids = {s.id for s in stories}
     changed = {sid: label for sid, label in after.items() if sid not in new_ids and before.get(sid) != label}
     return labelled, changed
 
@@ -252,39 +377,15 @@ def _place_many(
     state: ClusterState,
     stories: list[Story],
     fps: list[Fingerprint],
-    shingles_of: Callable[[int], np.ndarray],
-    fresh: dict[int, np.ndarray],
-) -> tuple[list[Story], dict[str, Label]]:
+    shingles_of: Callable[[str], np.ndarray],
+) -> list[int]:
     """A big batch (an import): candidates by sorting band keys once, as a reindex
     finds them, instead of comparing each new story with every row."""
-    rows = []
-    for story, fp in zip(stories, fps, strict=True):
-        member, row = member_of(story), state.row_of(story.id)
-        if row is None:
-            row = state.append(member, fp.keys)
-        else:
-            state.keys[row] = fp.keys
-            state.agencies[row], state.days[row], state.lengths[row] = (
-                member.agency,
-                member.day,
-                member.length,
-            )
-        fresh[row] = fp.shingles
-        rows.append(row)
+    rows = [state.append(member_of(story), fp.keys) for story, fp in zip(stories, fps, strict=True)]
     new_rows = set(rows)
-    pairs = [
-        (i, j)
-        for i, j in candidate_pairs(state.used_keys(), state.days)
-        if (i in new_rows or j in new_rows) and is_copy(overlap(shingles_of(i), shingles_of(j)))
-    ]
-    old_rows = {r for pair in pairs for r in pair} - new_rows
-    before = state.labels(old_rows) if old_rows else {}
-    for i, j in pairs:
-        state.uf.union(i, j)
-    after = state.labels(new_rows | old_rows)
-    labelled = [
-        s.replace(cluster=after[s.id].cluster, agency_inferred=after[s.id].agency_inferred) for s in stories
-    ]
-    new_ids = {s.id for s in stories}
-    changed = {sid: label for sid, label in after.items() if sid not in new_ids and before.get(sid) != label}
-    return labelled, changed
+    for i, j in candidate_pairs(state.used_keys(), state.days):
+        if (i in new_rows or j in new_rows) and is_copy(
+            overlap(shingles_of(state.ids[i]), shingles_of(state.ids[j]))
+        ):
+            state.uf.union(i, j)
+    return rows

@@ -24,7 +24,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
 
 from . import clusterstore
-from .analysis import keyword_analyzer, spelling_analyzer, story_analyzer
+from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
 from .locking import index_lock
 from .patches import release_writer, toc_names, unlocked_writer  # (importing it checks the Whoosh version)
 from .search import IndexMissingError
@@ -53,11 +53,15 @@ SMALL_BUILD = 5000
 def make_schema() -> Schema:
     """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
     text = story_analyzer()
+    title = TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=text, stored=True, chars=True)
+    for story_field in (title, body):  # the same postings, analysed in one loop (analysis.py)
+        story_field.format = StoryCharacters(field_boost=story_field.format.field_boost)
     return Schema(
         id=ID(stored=True, unique=True),
         path=STORED,
-        title=TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=text, stored=True, chars=True),
+        title=title,
+        body=body,
         words=TEXT(analyzer=spelling_analyzer(), phrase=False),
         date=DATETIME(stored=True, sortable=True),
         year=ID(sortable=True),
@@ -284,7 +288,7 @@ def build_index(
         tmp.mkdir(parents=True)
         try:
             _write_generation(
-                tmp, clusterstore.label_stream(stories, tmp), report, procs, limitmb, on_progress
+                tmp, clusterstore.label_stream(stories, tmp, procs), report, procs, limitmb, on_progress
             )
             gen = index_dir / f"gen-{stamp}"
             os.replace(tmp, gen)
@@ -374,9 +378,26 @@ def add_to_index(index_dir: Path, stories: Iterable[Story]) -> int:
 
 
 def delete_from_index(index_dir: Path, story_ids: Iterable[str]) -> int:
-    """Remove stories from the live index by id; returns how many documents went."""
+    """Remove stories from the live index by id; returns how many documents went.
+
+    The clusters they were in lose them: the stored copies left are labelled again
+    (a removed lead copy: the cluster's next lead by the rule), and the state saved."""
+    story_ids = list(story_ids)
+    state = None
     with live_writer(index_dir) as writer:
-        return sum(writer.delete_by_term("id", story_id) for story_id in story_ids)
+        if "cluster" in writer.schema:
+            gen, state = _cluster_state(index_dir, writer)
+            with writer.searcher() as searcher:
+                changed = clusterstore.remove_stories(state, story_ids, _body_reader(searcher))
+                relabelled = _relabelled(searcher, changed)
+        deleted = sum(writer.delete_by_term("id", story_id) for story_id in story_ids)
+        if state is not None:
+            for story in relabelled:
+                writer.update_document(**story_document(story))
+        version = writer.generation
+    if state is not None:
+        clusterstore.save_state(gen, state, version)
+    return deleted
 
 
 @contextmanager
@@ -438,26 +459,43 @@ def _place_in_clusters(
 ) -> tuple[Path, clusterstore.ClusterState, list[Story], list[Story]]:
     """New stories labelled with their clusters, and stored stories to rewrite
     because their cluster's lead copy changed; with the state to save after commit."""
+    gen, state = _cluster_state(index_dir, writer)
+    with writer.searcher() as searcher:  # the index as it was before this add
+        labelled, changed = clusterstore.place_stories(state, stories, _body_reader(searcher))
+        relabelled = _relabelled(searcher, changed)
+    return gen, state, labelled, relabelled
+
+
+def _cluster_state(index_dir: Path, writer: Any) -> tuple[Path, clusterstore.ClusterState]:
+    """The live generation's clustering state, rebuilt from the stored stories when
+    missing or stale (a crash between an index commit and the state's save)."""
     gen = current_generation(index_dir)
     if gen is None:
         raise IndexMissingError(f"no index in {index_dir}")
-    with writer.searcher() as searcher:  # the index as it was before this add
-        state = clusterstore.load_state(gen, writer.generation - 1)
-        if state is None:  # missing or stale: rebuilt from the stored stories
+    state = clusterstore.load_state(gen, writer.generation - 1)
+    if state is None:
+        with writer.searcher() as searcher:
             stored = (story_from_fields(f) for f in searcher.all_stored_fields() if "title" in f)
             state = clusterstore.state_from_stories(stored)
+    return gen, state
 
-        def body_of(story_id: str) -> str | None:
-            fields = searcher.document(id=story_id)
-            return str(fields.get("body", "")) if fields else None
 
-        labelled, changed = clusterstore.place_stories(state, stories, body_of)
-        relabelled = []
-        for story_id, label in changed.items():
-            fields = searcher.document(id=story_id)
-            if fields:
-                relabelled.append(story_from_fields(fields).replace(**label.__dict__))
-    return gen, state, labelled, relabelled
+def _body_reader(searcher: Any) -> Callable[[str], str | None]:
+    def body_of(story_id: str) -> str | None:
+        fields = searcher.document(id=story_id)
+        return str(fields.get("body", "")) if fields else None
+
+    return body_of
+
+
+def _relabelled(searcher: Any, changed: dict[str, clusterstore.Label]) -> list[Story]:
+    """Stored stories with their new cluster labels."""
+    found = []
+    for story_id, label in changed.items():
+        fields = searcher.document(id=story_id)
+        if fields:
+            found.append(story_from_fields(fields).replace(**label.__dict__))
+    return found
 
 
 def indexed_ids(index_dir: Path, ids: Iterable[str]) -> set[str]:

@@ -120,7 +120,13 @@ def shingle_set(text: str, k: int = SHINGLE_WORDS) -> np.ndarray:
     acc = np.zeros(n, dtype=np.uint64)
     for i in range(min(k, len(words))):
         acc = acc * _SHINGLE_MULT + hashes[i : i + n]
-    return np.unique((acc >> np.uint64(32)).astype(np.uint32))
+    return _sorted_unique((acc >> np.uint64(32)).astype(np.uint32))
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting (np.unique hashes, slower here, and imports numpy.ma: 30 ms)."""
+    values.sort()
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
 def minhash(shingles: np.ndarray) -> np.ndarray:
@@ -176,6 +182,79 @@ def fingerprint(body: str) -> Fingerprint:
     """Shingles and LSH band keys of a cleaned story body."""
     shingles = shingle_set(body)
     return Fingerprint(shingles, band_keys(minhash(shingles)))
+
+
+def fingerprints(bodies: Sequence[str]) -> list[Fingerprint]:
+    """`fingerprint` of many bodies at once, the same values: the numpy steps run over
+    the whole batch (a few calls per batch instead of a few dozen per story)."""
+    words = [
+        np.fromiter(map(_WORD_HASHES.__getitem__, w), np.uint64, len(w)) for w in map(text_words, bodies)
+    ]
+    lengths = np.fromiter(map(len, words), np.int64, len(words))
+    shingles = _batch_shingles(words, lengths)
+    signatures = _batch_minhash(shingles, len(bodies))
+    keys = _batch_band_keys(signatures)
+    return [Fingerprint(sh, k) for sh, k in zip(shingles, keys, strict=True)]
+
+
+def _batch_shingles(words: list[np.ndarray], lengths: np.ndarray) -> list[np.ndarray]:
+    """shingle_set of each story from its word hashes, the rolling hash over all at once."""
+    k = SHINGLE_WORDS
+    out = [np.empty(0, dtype=np.uint32)] * len(words)
+    hashes = np.concatenate(words) if words else np.empty(0, dtype=np.uint64)
+    n = hashes.size - k + 1
+    if n > 0:
+        acc = np.zeros(n, dtype=np.uint64)
+        for i in range(k):
+            acc = acc * _SHINGLE_MULT + hashes[i : i + n]
+        seg = np.repeat(np.arange(len(words)), lengths)
+        valid = np.flatnonzero(seg[:n] == seg[k - 1 :])  # windows inside one story
+        packed = seg[valid].astype(np.uint64) << np.uint64(32) | (acc[valid] >> np.uint64(32))
+        packed = _sorted_unique(packed)  # by story, then shingle
+        story = (packed >> np.uint64(32)).astype(np.int64)
+        values = (packed & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        bounds = np.searchsorted(story, np.arange(len(words) + 1))
+        out = [values[bounds[i] : bounds[i + 1]] for i in range(len(words))]
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():  # one shingle of all words
+        acc1 = np.zeros(1, dtype=np.uint64)
+        for h in words[i]:
+            acc1 = acc1 * _SHINGLE_MULT + h
+        out[i] = (acc1 >> np.uint64(32)).astype(np.uint32)
+    return out
+
+
+def _batch_minhash(shingles: list[np.ndarray], count: int) -> np.ndarray:
+    """`minhash` of each shingle set: a (count, NUM_PERM) array."""
+    sig = np.full((count, NUM_PERM), _MASK64, dtype=np.uint64)
+    sizes = np.fromiter(map(len, shingles), np.int64, count)
+    if not sizes.any():
+        return sig
+    h = np.concatenate(shingles).astype(np.uint64) + _MIX_ADD
+    h = (h ^ (h >> np.uint64(30))) * _MIX_1
+    h = (h ^ (h >> np.uint64(27))) * _MIX_2
+    h ^= h >> np.uint64(31)
+    # each (story, bin) keeps its minimum; the top bits of a hash choose its bin
+    cell = np.repeat(np.arange(count) * NUM_PERM, sizes) + (h >> _BIN_SHIFT).astype(np.int64)
+    np.minimum.at(sig.reshape(-1), cell, h & _VALUE_MASK)
+    full = sig != _MASK64
+    patch = np.flatnonzero(~full.all(axis=1) & full.any(axis=1))
+    if patch.size:  # densify: an empty bin takes the next full bin's value, offset by the distance
+        bins = np.arange(NUM_PERM)
+        at = np.where(full[patch], bins, 4 * NUM_PERM)
+        twice = np.concatenate((at, at + NUM_PERM), axis=1)
+        nxt = np.minimum.accumulate(twice[:, ::-1], axis=1)[:, ::-1][:, :NUM_PERM]
+        rows = sig[patch]
+        source = np.take_along_axis(rows, nxt % NUM_PERM, axis=1)
+        sig[patch] = source + (nxt - bins).astype(np.uint64) * _DENSIFY
+    return sig
+
+
+def _batch_band_keys(signatures: np.ndarray) -> np.ndarray:
+    """`band_keys` of each signature row."""
+    acc = np.zeros((len(signatures), BANDS), dtype=np.uint64)
+    for r in range(ROWS):
+        acc = acc * _BAND_MULT + signatures[:, r * BANDS : (r + 1) * BANDS]
+    return (acc >> np.uint64(32)).astype(np.uint32)
 
 
 # --- deciding copies --------------------------------------------------------------------

@@ -7,9 +7,11 @@ term's posting ids and weights as arrays (kept per index version, so queries
 sharing a word share them), scores every posting with the same BM25F formula in
 numpy, and picks the top ones with argpartition. numpy sums a story's terms in
 another order than Whoosh's matcher tree, so the scores can differ in the last
-bits: every story within `SLACK` of the cut is therefore scored again by Whoosh's
-own matcher (skipping to it), and those exact scores order the hits. The result
-is Whoosh's, scores and tie order (lower document number first) included.
+bits: every story within `SLACK` of the cut is therefore scored again, its terms
+added in the order of the matcher tree Whoosh builds for the query (or by Whoosh's
+own matcher, skipping to it, where Whoosh would sum another way), and those exact
+scores order the hits. The result is Whoosh's, scores and tie order (lower
+document number first) included.
 Anything else (phrases, prefixes, AND, NOT, fields other than title and body)
 answers None and goes Whoosh's way.
 """

@@ -22,6 +22,7 @@ from whoosh.util.times import datetime_to_long
 
 from .collapse import read_column
 from .facets import place_key, rank_counts
+from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
 from .search import FACET_FIELDS, FacetCount, SearchRequest
@@ -55,12 +56,19 @@ class Columns:
         )
 
 
-def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = None) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+def term_set(  # type: ignore[no-untyped-def]
+    searcher,
+    fieldname: str,
+    text: str | bytes,
+    memo: dict | None = None,  # type: ignore[type-arg]
+    arrays: PostingArrays | None = None,
+) -> set[int]:
     """Document numbers of one term's postings, read block by block.
 
     Whoosh's all_ids() steps through postings one Python call at a time; reading
     each block's id array at once is several times faster (patches.posting_ids).
-    `memo` shares sets between the steps of one request.
+    `memo` shares sets between the steps of one request; `arrays` (the posting
+    arrays of the index version, which the numpy scorer reads too) between requests.
     """
     key = (fieldname, text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text))
     if memo is not None and key in memo:
@@ -68,6 +76,10 @@ def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = No
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
+        if arrays is not None:
+            if key in reader:
+                found.update((arrays.postings(reader, *key)[0] + offset).tolist())
+            continue
         try:
             m = reader.postings(fieldname, text)
         except TermNotFound:
@@ -84,31 +96,36 @@ def term_set(searcher, fieldname: str, text: str | bytes, memo: dict | None = No
     return found
 
 
-def match_set(searcher, q: query.Query, memo: dict | None = None) -> set[int]:  # type: ignore[no-untyped-def,type-arg]
+def match_set(  # type: ignore[no-untyped-def]
+    searcher,
+    q: query.Query,
+    memo: dict | None = None,  # type: ignore[type-arg]
+    arrays: PostingArrays | None = None,
+) -> set[int]:
     """Document numbers matching `q`; And/Or/Not by set algebra, leaves by Whoosh."""
     if (
         isinstance(q, query.Term)
         and searcher.schema[q.fieldname].format is not None
         and isinstance(q.text, str)
     ):
-        return set(term_set(searcher, q.fieldname, q.text, memo))
+        return set(term_set(searcher, q.fieldname, q.text, memo, arrays))
     if isinstance(q, query.Or):
         found: set[int] = set()
         for sub in q.subqueries:
-            found |= match_set(searcher, sub, memo)
+            found |= match_set(searcher, sub, memo, arrays)
         return found
     if isinstance(q, query.And):
         positives = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
         negatives = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
         if not positives:
             return set(searcher.docs_for_query(q))
-        sets = sorted((match_set(searcher, sub, memo) for sub in positives), key=len)
+        sets = sorted((match_set(searcher, sub, memo, arrays) for sub in positives), key=len)
         found = sets[0].intersection(*sets[1:])
         for sub in negatives:
-            found -= match_set(searcher, sub, memo)
+            found -= match_set(searcher, sub, memo, arrays)
         return found
     if isinstance(q, query.ConstantScoreQuery):
-        return match_set(searcher, q.child, memo)
+        return match_set(searcher, q.child, memo, arrays)
     return set(searcher.docs_for_query(q))
 
 

@@ -44,12 +44,15 @@ def installed_version() -> str | None:
 
 check_whoosh_version(installed_version())
 
+import numpy as np  # noqa: E402
+
 # Imported after the check: another Whoosh may lack what is imported here.
 from whoosh import collectors  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
 from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
 from whoosh.util.numeric import byte_to_length  # noqa: E402
 
@@ -103,6 +106,69 @@ def posting_ids(m) -> list[int]:  # type: ignore[no-untyped-def]
             break
         m._goto(m._nextoffset)
     return ids
+
+
+def posting_arrays(m) -> tuple[list[int], list[float]]:  # type: ignore[no-untyped-def]
+    """A leaf matcher's remaining (ids, weights), each block's arrays taken at once.
+
+    Weights are Whoosh's own float32 values, so scores made from them are Whoosh's.
+    Matchers other than a W3 block matcher (inline postings) are stepped through.
+    """
+    ids: list[int] = []
+    weights: list[float] = []
+    if not isinstance(m, W3LeafMatcher):
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            m.next()
+        return ids, weights
+    while m.is_active():
+        if m._ids is None:
+            m._read_ids()
+        if m._weights is None:
+            m._read_weights()
+        ids.extend(m._ids[m._i :])
+        weights.extend(m._weights[m._i :])
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return ids, weights
+
+
+def field_length_bytes(reader, fieldname: str) -> bytes | list[int]:  # type: ignore[no-untyped-def]
+    """A segment's length byte of every document in a field, as doc_field_length reads them."""
+    perdoc = reader._perdoc
+    _doc_field_length(perdoc, 0, fieldname)  # loads and keeps the column
+    return perdoc._wire_lengths[fieldname]  # type: ignore[no-any-return]
+
+
+def length_table():  # type: ignore[no-untyped-def]
+    """numpy float64 array: the field length each length byte stands for (byte 0: 1,
+    the default Whoosh's BM25 scorer asks doc_field_length for)."""
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+    table[0] = 1.0
+    return table
+
+
+def segment_key(reader) -> str:  # type: ignore[no-untyped-def]
+    """The id of a segment reader's segment: the same for every searcher of one index version."""
+    return reader.segment().segment_id()  # type: ignore[no-any-return]
+
+
+class BM25Parameters(NamedTuple):
+    """What a Whoosh BM25F scorer computes a posting's score from."""
+
+    idf: float
+    avgfl: float
+    B: float
+    K1: float
+
+
+def bm25_parameters(scorer) -> BM25Parameters | None:  # type: ignore[no-untyped-def]
+    """The parameters of a Whoosh BM25F scorer; None for any other scorer."""
+    if type(scorer) is not BM25FScorer:
+        return None
+    return BM25Parameters(scorer.idf, scorer.avgfl, scorer.B, scorer.K1)
 
 
 def expanded_terms(leaf, reader) -> Iterator[bytes]:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 
 from whoosh import query
 
+from .fastscore import PostingArrays, fast_search
 from .limits import MAX_SEARCH_SECONDS
 from .patches import search_until
 from .queries import QueryPlan, date_facet
@@ -33,17 +34,21 @@ def rank_plan(
     allowed: set[int] | None,
     hidden: set[int],
     seconds: float | None = RANKING_SECONDS,
+    fast: PostingArrays | None = None,
 ) -> list[Any]:
     """Whoosh results holding the first `need` hits in order: strict matches by score,
     then the loose ones (some of the words) by score; or all matches by date. Each
-    search stops after `seconds` (None: exports and evaluation, which must be whole)."""
+    search stops after `seconds` (None: exports and evaluation, which must be whole).
+    With `fast`, an OR of words is scored by fastscore (the same hits, in numpy)."""
+    if allowed is not None and not allowed:
+        return []  # nothing passes the filters (Whoosh reads filter=set() as no filter at all)
     timed_search = functools.partial(search_until, seconds=seconds)
     if sort != SORT_RELEVANCE:
         by_date = date_facet(sort)
         return [timed_search(s, plan.everything, limit=need, sortedby=by_date, filter=allowed, mask=hidden)]
     feedback = uses_feedback(plan.everything, ranking)
     depth = max(need, ranking.feedback_rerank) if feedback else need
-    first = tiers(s, with_proximity(plan, ranking), depth, allowed, hidden, timed_search)
+    first = tiers(s, with_proximity(plan, ranking), depth, allowed, hidden, timed_search, fast)
     return with_feedback(s, plan, first, need, ranking) if feedback else first
 
 
@@ -54,13 +59,18 @@ def tiers(
     allowed: set[int] | None,
     hidden: set[int],
     timed_search: Callable[..., Any],
+    fast: PostingArrays | None = None,
 ) -> list[Any]:
     """Whoosh results of the strict query, then of the loose one for the rest.
 
     Queries are normalized first: Whoosh scores an Or nested three deep wrongly
     (Or([Or([Or(...)]), Term]) gave the best story half its score).
     """
-    results = [timed_search(s, plan.strict.normalize(), limit=need, filter=allowed, mask=hidden)]
+    strict = plan.strict.normalize()
+    found = fast_search(s, strict, need, allowed, hidden, fast) if fast is not None else None
+    if found is None:
+        found = timed_search(s, strict, limit=need, filter=allowed, mask=hidden)
+    results = [found]
     if plan.loose is not None and results[0].scored_length() < need:
         exclude = {docnum for _, docnum in results[0].top_n}
         more = need - len(exclude)

@@ -22,6 +22,7 @@ from whoosh.util.times import long_to_datetime
 
 from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
+from .fastscore import PostingArrays
 from .hits import cluster_members, make_hit, set_snippet_style, top_hits, with_outlets
 from .index import LEXICON_ID_PREFIX, MISSING_DATE, story_from_fields
 from .limits import MAX_SEARCH_SECONDS
@@ -71,6 +72,8 @@ class WhooshSearch:
 
     `result_cache_size` answers (per kind: searches, timelines) are remembered per
     index version, so a repeated or paged query costs nothing; 0 computes every one.
+    `fast_scoring` scores an OR of words in numpy (fastscore.py, the same results);
+    False ranks every query through Whoosh's matchers, for comparing the two.
     """
 
     def __init__(
@@ -79,9 +82,11 @@ class WhooshSearch:
         *,
         ranking: Ranking = DEFAULT_RANKING,
         result_cache_size: int = RESULT_CACHE_SIZE,
+        fast_scoring: bool = True,
     ):
         self.index_dir = Path(index_dir)
         self._ranking = ranking
+        self._fast_scoring = fast_scoring
         self._cache = VersionCache(result_cache_size)
         self._pool = SearcherPool(self.index_dir, ranking.weighting)
 
@@ -115,6 +120,10 @@ class WhooshSearch:
             return [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
 
         return self._cache.value(r.version, "vocabulary", read)
+
+    def _postings(self, r: Reading) -> PostingArrays | None:
+        """Posting arrays of this version for the numpy scorer; None when it is off."""
+        return self._cache.value(r.version, "postings", PostingArrays) if self._fast_scoring else None
 
     # -- search ------------------------------------------------------------------------
 
@@ -181,7 +190,7 @@ class WhooshSearch:
         cols = self._columns(r) if (request.filtered or request.facets) else None
 
         def matching(p: QueryPlan) -> tuple[set[int], set[int]]:
-            found = match_set(s, p.everything, memo) - hidden
+            found = match_set(s, p.everything, memo, self._postings(r)) - hidden
             return found, apply_filters(found, cols, request) if cols and request.filtered else found
 
         matches, allowed = matching(plan)
@@ -222,7 +231,7 @@ class WhooshSearch:
         s = r.searcher
         results = rank_plan(
             s, plan, self._ranking, sort=request.sort, need=need, allowed=allowed, hidden=self._hidden(r),
-            seconds=seconds,
+            seconds=seconds, fast=self._postings(r),
         )  # fmt: skip
         if snippets:
             record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
@@ -241,7 +250,7 @@ class WhooshSearch:
 
     def _allowed(self, r: Reading, request: SearchRequest, plan: QueryPlan, memo: dict[Any, Any]) -> set[int]:
         """Document numbers of every match that passes the filters: what `total` counts."""
-        matches = match_set(r.searcher, plan.everything, memo) - self._hidden(r)
+        matches = match_set(r.searcher, plan.everything, memo, self._postings(r)) - self._hidden(r)
         allowed = apply_filters(matches, self._columns(r), request) if request.filtered else matches
         # one story per syndication cluster (the lead copy), unless every copy is asked for
         return collapse_docs(allowed, self._clusters(r)) if request.collapse else allowed

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .index import BuildReport
+from .builds import BuildReport
 from .search import SearchBackend, SearchError
 from .story import Story
 

@@ -15,7 +15,6 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from whoosh.index import Index
 
 from . import clusterstore
 from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
+from .builds import BuildReport, accepted_stories
 from .locking import index_lock
 from .patches import release_writer, toc_names, unlocked_writer  # (importing it checks the Whoosh version)
 from .search import IndexMissingError
@@ -247,19 +247,6 @@ def _remove_old_generations(index_dir: Path) -> None:
 # --- building ------------------------------------------------------------------------------
 
 
-@dataclass
-class BuildReport:
-    """What a build or update did."""
-
-    indexed: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    seconds: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        return self.indexed / self.seconds if self.seconds > 0 else 0.0
-
-
 def build_index(
     index_dir: Path,
     stories: Iterable[Story | tuple[str, str]],
@@ -316,26 +303,16 @@ def _write_generation(
         # multisegment avoids a known IndexError of the multi-process merge
         options.update(procs=procs, multisegment=True)
     writer = ix.writer(**options)
-    seen: set[str] = set()
     words: set[str] = set()
     lexicons = 0
     try:
-        for item in stories:
-            if isinstance(item, tuple):
-                report.skipped.append(item)
-            elif item.id in seen:
-                report.skipped.append((item.path, f"duplicate story id {item.id}"))
-            else:
-                seen.add(item.id)
-                writer.add_document(**story_document(item))
-                words |= vocabulary(item)
-                report.indexed += 1
-                if report.indexed % LEXICON_BATCH == 0:
-                    lexicons += 1
-                    writer.add_document(**lexicon_document(words, lexicons))
-                    words = set()
-            if on_progress:
-                on_progress(1)
+        for story in accepted_stories(stories, report, on_progress):
+            writer.add_document(**story_document(story))
+            words |= vocabulary(story)
+            if report.indexed % LEXICON_BATCH == 0:
+                lexicons += 1
+                writer.add_document(**lexicon_document(words, lexicons))
+                words = set()
         if words:
             writer.add_document(**lexicon_document(words, lexicons + 1))
     except BaseException:

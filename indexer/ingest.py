@@ -20,10 +20,11 @@ from typing import Protocol
 
 from . import corpus
 from .backends import open_writer
+from .builds import BuildReport
 from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
 from .chrome import ChromeLines
 from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
-from .index import BUILD_PROCS, SMALL_BUILD, BuildReport, fsync_path
+from .index import BUILD_PROCS, SMALL_BUILD, fsync_path
 from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
 from .locking import Notify, index_lock
 from .story import BadStoryError, Story

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import clusterstore
-from .index import BuildReport
+from .builds import BuildReport, accepted_stories
 from .search import IndexMissingError
 from .sphinxconf import GENERATIONS, story_index_name
 from .sphinxdb import (
@@ -89,22 +89,7 @@ class SphinxWriter:
         for shard in self.config.shards:
             self.conns.query(shard, f"TRUNCATE RTINDEX {index}")
         folder = self._state_dir()
-        seen: set[str] = set()
-
-        def accepted() -> Iterable[Story]:
-            for item in clusterstore.label_stream(stories, folder):
-                if on_progress:
-                    on_progress(1)
-                if isinstance(item, tuple):
-                    report.skipped.append(item)
-                elif item.id in seen:
-                    report.skipped.append((item.path, f"duplicate story id {item.id}"))
-                else:
-                    seen.add(item.id)
-                    report.indexed += 1
-                    yield item
-
-        self._write(index, accepted())
+        self._write(index, accepted_stories(clusterstore.label_stream(stories, folder), report, on_progress))
         clusterstore.tag_state(folder, STATE_VERSION.format(generation=target))
         self.pointer.write(target)
         report.seconds = time.perf_counter() - started

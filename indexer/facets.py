@@ -9,9 +9,10 @@ and keys them with `place_key`; `group_counts` picks the display form.
 from __future__ import annotations
 
 import functools
+import heapq
+import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 from .search import FacetCount
@@ -46,14 +47,22 @@ def display_form(forms: Mapping[str, int]) -> str:
     return title_form(best) if is_shouting(best) else best
 
 
-def group_counts(counts: Mapping[str, int], key: Callable[[str], str] = place_key) -> dict[str, FacetCount]:
-    """Raw value counts grouped by key: {key: FacetCount(display form, total)}."""
-    forms: dict[str, Counter[str]] = {}
+Forms = dict[str, dict[str, int]]  # grouping key -> {form as written: count}
+
+
+def place_forms(counts: Mapping[str, int], key: Callable[[str], str] = place_key) -> Forms:
+    """Raw value counts by grouping key: {key: {form: count}}."""
+    forms: Forms = {}
     for value, n in counts.items():
         k = key(value)
-        if k:
-            forms.setdefault(k, Counter())[value] += n
-    return {k: FacetCount(display_form(f), sum(f.values())) for k, f in forms.items()}
+        if k:  # each value once, so no sums (a Counter per group cost more than the rest)
+            forms.setdefault(k, {})[value] = n
+    return forms
+
+
+def group_counts(counts: Mapping[str, int], key: Callable[[str], str] = place_key) -> dict[str, FacetCount]:
+    """Raw value counts grouped by key: {key: FacetCount(display form, total)}."""
+    return {k: FacetCount(display_form(f), sum(f.values())) for k, f in place_forms(counts, key).items()}
 
 
 def rank_facet(counts: Mapping[str, FacetCount], limit: int) -> list[FacetCount]:
@@ -67,13 +76,25 @@ def rank_counts(
     """A facet's list from raw value counts: places grouped, the `limit` largest, and
     a chosen value kept visible (with its count) even when it ranks low; with the
     number of distinct values."""
-    key: Callable[[str], str] = place_key if name == "place" else str
-    groups = (
-        group_counts(counts, key)
-        if name == "place"
-        else {str(k): FacetCount(str(k), n) for k, n in counts.items()}
-    )
-    ranked = rank_facet(groups, limit)
-    shown = {key(fc.value) for fc in ranked}
-    ranked += [groups.get(key(str(v)), FacetCount(str(v), 0)) for v in chosen if key(str(v)) not in shown]
-    return ranked, len(groups)
+    if name != "place":
+        groups = {str(k): FacetCount(str(k), n) for k, n in counts.items()}
+        ranked = rank_facet(groups, limit)
+        shown = {fc.value for fc in ranked}
+        ranked += [groups.get(str(v), FacetCount(str(v), 0)) for v in chosen if str(v) not in shown]
+        return ranked, len(groups)
+    forms = place_forms(counts)
+    totals = {k: sum(f.values()) for k, f in forms.items()}
+
+    def group(k: str) -> FacetCount:
+        return FacetCount(display_form(forms[k]), totals[k])
+
+    # Display forms only for the groups that can make the top `limit` (ties there are
+    # ordered by the form): a common word's matches hold hundreds of places, 20 are shown.
+    cut = heapq.nlargest(limit, totals.values())[-1] if totals and limit > 0 else math.inf
+    ranked = rank_facet({k: group(k) for k, n in totals.items() if n >= cut}, limit)
+    shown = {place_key(fc.value) for fc in ranked}
+    for v in chosen:
+        k = place_key(str(v))
+        if k not in shown:
+            ranked.append(group(k) if k in forms else FacetCount(str(v), 0))
+    return ranked, len(forms)

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.facets import display_form, group_counts, place_key, title_form
+from indexer.facets import display_form, group_counts, place_key, rank_counts, rank_facet, title_form
 from indexer.search import FacetCount, SearchRequest
 from indexer.searching import WhooshSearch
 from webui.params import SearchParams
@@ -62,6 +62,24 @@ def test_title_form_keeps_apostrophes_and_hyphens():
 def test_group_counts_sums_the_forms():
     groups = group_counts(Counter({"NEW DELHI": 2, "New Delhi": 5, "New-Delhi.": 1, "Mumbai": 3, "": 4}))
     assert groups == {"new delhi": FacetCount("New Delhi", 8), "mumbai": FacetCount("Mumbai", 3)}
+
+
+def ranked_in_full(counts, chosen, limit):
+    """rank_counts' answer the plain way: every group's display form, then the top `limit`."""
+    groups = group_counts(counts)
+    ranked = rank_facet(groups, limit)
+    shown = {place_key(fc.value) for fc in ranked}
+    ranked += [groups.get(place_key(v), FacetCount(v, 0)) for v in chosen if place_key(v) not in shown]
+    return ranked, len(groups)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4, 10])
+def test_rank_counts_forms_only_the_top_groups_and_answers_the_same(limit):
+    # ties at the cut are ordered by display form, which a shouting form changes (ZURICH -> Zurich)
+    counts = Counter(ZURICH=3, Athens=3, athens=1, BERN=4, Bern=1, Oslo=4, LIMA=2, Rome=2, ROME=1)
+    for chosen in [(), ("lima",), ("NEW DELHI", "Oslo", "rome")]:
+        assert rank_counts("place", counts, chosen, limit) == ranked_in_full(counts, chosen, limit)
+    assert rank_counts("place", Counter(), ("Lima",), limit) == ([FacetCount("Lima", 0)], 0)
 
 
 # --- over a real index ------------------------------------------------------------------------

@@ -152,7 +152,10 @@ class WhooshSearch:
         copies = len(allowed)
         narrowed = request.filtered
         if request.collapse:  # one story per cluster: totals and facets count stories
-            allowed, matches = collapse_docs(allowed, clusters), collapse_docs(matches, clusters)
+            # without filters both are one set: collapse it once
+            collapsed = collapse_docs(matches, clusters)
+            allowed = collapsed if allowed is matches else collapse_docs(allowed, clusters)
+            matches = collapsed
             narrowed = narrowed or len(allowed) < copies
         need = request.page * request.pagelen
         ranked = self._ranked(r, plan, request, need, allowed if narrowed else None, memo)

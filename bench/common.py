@@ -48,6 +48,15 @@ def reuters_dir() -> Path:
     return shared_data_dir() / "reuters21578"
 
 
+def story_topics() -> dict[str, str]:
+    """story id -> its first topic label (from topics.qrels)."""
+    topics: dict[str, str] = {}
+    for line in (reuters_dir() / "relevance" / "topics.qrels").read_text().splitlines():
+        topic, _, newid, _ = line.split()
+        topics.setdefault(f"reuters-{newid}", topic)
+    return topics
+
+
 # The modules that decide what an index holds (searching.py does not): the cache key.
 INDEX_SOURCES = ("analysis.py", "index.py", "imports.py", "patches.py", "story.py", "wire.py")
 

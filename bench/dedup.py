@@ -33,7 +33,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bench.common import load_reuters_stories, reuters_dir
+from bench.common import load_reuters_stories, reuters_dir, story_topics
 from indexer import syndication
 from indexer.clusters import ClusterState, candidate_pairs, member_of
 from indexer.story import BadStoryError, Story
@@ -137,15 +137,6 @@ def staff_story(wire: Story, other: Story) -> Story:
     quoted = max(wire.body.split("\n\n"), key=len)
     paras.insert(1, quoted)
     return other.replace(id=f"{other.id}-quotes-{wire.id}", body="\n\n".join(paras), source="Staff")
-
-
-def story_topics() -> dict[str, str]:
-    """First topic label of each story (the development qrels)."""
-    topics: dict[str, str] = {}
-    for line in (reuters_dir() / "relevance" / "topics.qrels").read_text().splitlines():
-        topic, _, newid, _ = line.split()
-        topics.setdefault(f"reuters-{newid}", topic)
-    return topics
 
 
 def is_long(story: Story) -> bool:

@@ -47,7 +47,7 @@ from .common import (
     median,
     percentile,
     read_stories,
-    reuters_dir,
+    story_topics,
     write_stories,
 )
 from .fts5app import build_database
@@ -74,15 +74,6 @@ SAME_RESULTS_QUERIES = 200  # distinct queries checked besides the mix
 
 
 # --- corpora -------------------------------------------------------------------------------
-
-
-def story_topics() -> dict[str, str]:
-    """story id -> its first topic label (from topics.qrels)."""
-    topics: dict[str, str] = {}
-    for line in (reuters_dir() / "relevance" / "topics.qrels").read_text().splitlines():
-        topic, _, newid, _ = line.split()
-        topics.setdefault(f"reuters-{newid}", topic)
-    return topics
 
 
 def scaled_corpus(base: list[Story], n: int, seed: int = SCALED_SEED) -> Iterator[Story]:

@@ -8,6 +8,7 @@ web UI and its server workers all agree. Whoosh is the default.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,18 @@ class StoryWriter(Protocol):
     def delete(self, story_ids: Iterable[str]) -> int: ...
 
     def indexed_ids(self, ids: Iterable[str]) -> set[str]: ...
+
+    def indexed_counts(self) -> dict[str, int]:
+        """Every story id the live index holds, with how many times (`wire check`)."""
+        ...
+
+    def stray_files(self) -> list[str]:
+        """What interrupted or failed writes left beside the live index (names)."""
+        ...
+
+    def remove_stray_files(self) -> list[str]:
+        """Delete `stray_files`, with the lock held; their names."""
+        ...
 
     def is_built(self) -> bool: ...
 
@@ -111,6 +124,29 @@ class WhooshWriter:
         from .index import indexed_ids
 
         return indexed_ids(self.index_dir, ids)
+
+    def indexed_counts(self) -> dict[str, int]:
+        from .index import indexed_documents  # reads every segment
+
+        return {story_id: len(paths) for story_id, paths in indexed_documents(self.index_dir).items()}
+
+    def stray_files(self) -> list[str]:
+        """Stale generations, and what failed writes left inside the live one."""
+        from .index import current_generation, leftover_files, stale_generations
+
+        names = [f"{p.name}/" for p in stale_generations(self.index_dir)]
+        live = current_generation(self.index_dir)
+        return names + [f"{live.name}/{name}" for name in leftover_files(live)] if live else names
+
+    def remove_stray_files(self) -> list[str]:
+        from .index import current_generation, remove_leftovers, stale_generations
+
+        live = current_generation(self.index_dir)
+        removed = remove_leftovers(live) if live is not None else []
+        for gen in stale_generations(self.index_dir):
+            shutil.rmtree(gen, ignore_errors=True)
+            removed.append(gen.name)
+        return removed
 
     def is_built(self) -> bool:
         from .index import current_generation

@@ -1,28 +1,21 @@
 """Do the corpus and the index agree? `wire check`, and the repair after a crash.
 
 They agree when every story file is indexed once, every index entry has its
-file, neither folder holds temporary or orphaned files, and every segment of the
-index reads. Call these with the writer lock held.
+file, neither folder holds temporary or orphaned files, and the whole index reads.
+The configured backend's writer says what its index holds. Call these with the
+writer lock held.
 """
 
 from __future__ import annotations
 
-import shutil
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import corpus
-from .index import (
-    current_generation,
-    delete_from_index,
-    indexed_documents,
-    leftover_files,
-    remove_leftovers,
-    stale_generations,
-)
+from .backends import open_writer
 from .locking import is_locked
-from .search import IndexMissingError
+from .search import BackendUnavailableError, IndexMissingError
 from .story import BadStoryError, Story
 
 # Present in the index folder while an add or import runs: found later, it means
@@ -73,24 +66,25 @@ def check(corpus_dir: Path, index_dir: Path) -> CheckReport:
             files.setdefault(corpus.story_id_of(entry), entry)
     report.stories = len(files)
     report.leftovers = [corpus.relative_path(corpus_dir, p) for p in corpus.temp_files(corpus_dir)]
-    try:
-        indexed = indexed_documents(index_dir)
-    except IndexMissingError as e:
-        report.index_error = str(e)
-        return report
-    except Exception as e:  # noqa: BLE001 - whatever a damaged index raises, the user must hear it
-        report.index_error = (
-            f"the index does not read ({type(e).__name__}: {e}); rebuild it with `wire reindex`"
-        )
-        return report
+    with closing(open_writer(index_dir)) as writer:
+        try:
+            indexed = writer.indexed_counts()
+        except (IndexMissingError, BackendUnavailableError) as e:
+            report.index_error = str(e)
+            return report
+        except Exception as e:  # noqa: BLE001 - whatever a damaged index raises, the user must hear it
+            report.index_error = (
+                f"the index does not read ({type(e).__name__}: {e}); rebuild it with `wire reindex`"
+            )
+            return report
+        report.leftovers += folder_leftovers(index_dir) + writer.stray_files()
     report.indexed = len(indexed)
     report.orphans = sorted(i for i in indexed if i not in files)
-    report.doubled = sorted(i for i, paths in indexed.items() if len(paths) > 1)
+    report.doubled = sorted(i for i, times in indexed.items() if times > 1)
     report.doubled_files = [corpus.relative_path(corpus_dir, files[i]) for i in report.doubled if i in files]
     for story_id, path in sorted(files.items()):
         if story_id not in indexed:
             _sort_missing(corpus_dir, path, report)
-    report.leftovers += index_leftovers(index_dir)
     return report
 
 
@@ -105,17 +99,10 @@ def _sort_missing(corpus_dir: Path, path: Path, report: CheckReport) -> None:
     report.missing.append(rel)
 
 
-def index_leftovers(index_dir: Path) -> list[str]:
-    """Stale generations, stray files of the index folder, and what failed writes
-    left inside the live generation."""
-    names = [f"{p.name}/" for p in stale_generations(index_dir)]
-    for entry in sorted(index_dir.iterdir()) if index_dir.is_dir() else []:
-        if entry.is_file() and entry.name not in INDEX_FILES:
-            names.append(entry.name)
-    live = current_generation(index_dir)
-    if live is not None:
-        names += [f"{live.name}/{name}" for name in leftover_files(live)]
-    return names
+def folder_leftovers(index_dir: Path) -> list[str]:
+    """Stray files in the index folder itself (whichever engine holds the index)."""
+    entries = sorted(index_dir.iterdir()) if index_dir.is_dir() else []
+    return [entry.name for entry in entries if entry.is_file() and entry.name not in INDEX_FILES]
 
 
 def was_interrupted(index_dir: Path) -> bool:
@@ -130,18 +117,16 @@ def repair_index(corpus_dir: Path, index_dir: Path, report: CheckReport) -> list
     done = []
     stale = report.doubled + report.orphans
     if stale:
-        delete_from_index(index_dir, stale)
+        with closing(open_writer(index_dir)) as writer:
+            writer.delete(stale)
         done.append(f"removed {len(stale):,} index entries without a file or indexed twice")
     again = report.missing + report.doubled_files
     indexed = index_files(corpus_dir, index_dir, [corpus_dir / p for p in again])
     if indexed:
         done.append(f"indexed {indexed:,} stories the index lacked")
     removed = corpus.remove_stale_temp_files(corpus_dir)
-    live = current_generation(index_dir)
-    removed_index = remove_leftovers(live) if live is not None else []
-    for gen in stale_generations(index_dir):
-        shutil.rmtree(gen, ignore_errors=True)
-        removed_index.append(gen.name)
+    with closing(open_writer(index_dir)) as writer:
+        removed_index = writer.remove_stray_files()
     if removed or removed_index:
         done.append(f"removed {removed + len(removed_index):,} temporary or stale files")
     if report.interrupted:
@@ -166,16 +151,12 @@ def index_files(corpus_dir: Path, index_dir: Path, paths: list[Path]) -> int:
 
 
 def _add(index_dir: Path, stories: list[Story]) -> int:
-    from .backends import open_writer
-
     with closing(open_writer(index_dir)) as writer:
         return writer.add(stories)
 
 
 def find_unindexed(corpus_dir: Path, index_dir: Path) -> list[Path]:
     """Story files the live index lacks (what an interrupted write left)."""
-    from .backends import open_writer
-
     files = list(corpus.iter_story_files(corpus_dir))
     with closing(open_writer(index_dir)) as writer:
         indexed = writer.indexed_ids(corpus.story_id_of(p) for p in files)

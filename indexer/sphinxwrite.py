@@ -9,7 +9,7 @@ whose state stays in the writer's local index folder, as with Whoosh.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import clusterstore
@@ -29,6 +29,8 @@ from .sphinxdb import (
 from .story import Story
 
 WRITE_BATCH = 200
+# Rows read per statement when walking a whole generation (under Sphinx's max_matches of 1000).
+PAGE_ROWS = 1000
 # The folder (inside the index folder) that keeps the cluster state of the Sphinx index.
 STATE_FOLDER = "sphinx-state"
 STATE_VERSION = "sphinx-{generation}"
@@ -162,16 +164,36 @@ class SphinxWriter:
             found.update(str(r[0]) for r in self.conns.query(self.config.search, sql, chunk))
         return found
 
-    def iter_stories(self) -> Iterable[Story]:
-        """Every stored story of the live generation, shard by shard, in id order."""
+    def indexed_counts(self) -> dict[str, int]:
+        """Every story id of the live generation, with on how many shards it is (more
+        than one: a move between shards was cut short)."""
+        counts: dict[str, int] = {}
+        for rows in self._pages("story_id"):
+            for row in rows:
+                counts[str(row[1])] = counts.get(str(row[1]), 0) + 1
+        return counts
+
+    def stray_files(self) -> list[str]:
+        """None: the servers own their files, and the idle generation is emptied by the next rebuild."""
+        return []
+
+    def remove_stray_files(self) -> list[str]:
+        return []
+
+    def _pages(self, columns: str) -> Iterator[list[tuple]]:
+        """The live generation's rows (id first, then `columns`), a page at a time, shard by shard."""
         index = self.pointer.live_index()
         for shard in self.config.shards:
             last = 0
             while True:
-                rows = self.conns.query(
-                    shard, f"SELECT id, data FROM {index} WHERE id > %s ORDER BY id ASC LIMIT 1000", (last,)
-                )
+                sql = f"SELECT id, {columns} FROM {index} WHERE id > %s ORDER BY id ASC LIMIT {PAGE_ROWS}"
+                rows = self.conns.query(shard, sql, (last,))
                 if not rows:
                     break
-                yield from (story_from_data(r[1]) for r in rows)
+                yield list(rows)
                 last = int(rows[-1][0])
+
+    def iter_stories(self) -> Iterable[Story]:
+        """Every stored story of the live generation, shard by shard, in id order."""
+        for rows in self._pages("data"):
+            yield from (story_from_data(r[1]) for r in rows)

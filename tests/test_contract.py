@@ -8,6 +8,7 @@ no markup but <mark>; strange queries give a notice, never an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -302,3 +303,33 @@ def test_a_shard_down_gives_partial_results_with_a_notice(sphinx_config, corpus_
         backend.close()
     finally:
         sphinxd.stop_servers(tmp_path / "sphinxd")
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "sphinx"])
+def test_check_finds_and_repairs_what_differs(backend, request, tmp_path):
+    from indexer.ingest import check_corpus
+    from tests.conftest import story_file, write_corpus
+
+    config = request.getfixturevalue("sphinx_config") if backend == "sphinx" else BackendConfig()
+    corpus_dir, index = write_corpus(tmp_path / "corpus"), tmp_path / "index"
+    build_on(config, corpus_dir, index)
+    with backend_env(config):
+        report, _ = check_corpus(corpus_dir, index)
+        assert report.agrees and report.indexed == report.stories > 30
+        # a story file deleted behind the index's back, one added without indexing
+        (corpus_dir / "story-03.txt").unlink()
+        new = story_file(
+            "Zanzibar ferry sails", dt.date(2024, 3, 1), "AP", "Zanzibar", "The Zanzibar ferry sailed."
+        )
+        (corpus_dir / "zanzibar.txt").write_text(new, encoding="utf-8")
+        report, done = check_corpus(corpus_dir, index)
+        assert not report.agrees and not done
+        assert report.orphans == ["story-03"] and report.missing == ["zanzibar.txt"]
+        report, done = check_corpus(corpus_dir, index, repair=True)
+        assert report.agrees and len(done) == 2, done
+        engine = open_search(index, config)
+        try:
+            assert ids(engine.search(SearchRequest("zanzibar"))) == ["zanzibar"]
+            assert engine.get_story("story-03") is None
+        finally:
+            engine.close()

@@ -163,8 +163,29 @@ def fts5_command(db: Path, port: int) -> list[str]:
     return [sys.executable, "-m", "bench.fts5app", str(db), "--port", str(port)]
 
 
+def peak_worker_mb(pid: int) -> float | None:
+    """The largest peak resident memory (VmHWM) among a server process and its worker
+    processes, in MB; None off Linux. Shared pages count in each, so it is an upper bound."""
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return None
+    peaks = [_vm_hwm_kb(p) for p in pids]
+    return max((kb for kb in peaks if kb is not None), default=0) / 1024 or None
+
+
+def _vm_hwm_kb(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
 @contextlib.contextmanager
-def running(cmd: list[str], port: int) -> Iterator[None]:
+def running(cmd: list[str], port: int) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
     """A server process listening on `port` for the duration of the block."""
     # stderr to a file, not a pipe: nobody reads a pipe during the run, and a full
     # pipe blocks every server thread on its next write
@@ -172,7 +193,7 @@ def running(cmd: list[str], port: int) -> Iterator[None]:
         server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, cwd=PROJECT_ROOT)
         try:
             wait_for_server(port, server, log)
-            yield
+            yield server
         finally:
             server.terminate()
             try:
@@ -262,16 +283,18 @@ def side_by_side(
         raise ValueError(f"{need} distinct queries needed, {len(paths)} given")
     ports = {name: free_port() for name in servers}
     out: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+    pids: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
         for name, command in servers.items():
-            stack.enter_context(running(command(ports[name]), ports[name]))
+            pids[name] = stack.enter_context(running(command(ports[name]), ports[name])).pid
         for name in servers:
             run_load(ports[name], paths[:WARM_UP_QUERIES], WARM_UP_CLIENTS)
         start = WARM_UP_QUERIES
         for clients, n in plan:
             for name in servers:
                 print(f"  http: {name}, {clients} clients, {n} queries", file=sys.stderr)
-                out[name].append(run_load(ports[name], paths[start : start + n], clients))
+                row = run_load(ports[name], paths[start : start + n], clients)
+                out[name].append({**row, "worker_peak_mb": peak_worker_mb(pids[name]) or 0.0})
             start += n
     return out
 

@@ -39,7 +39,7 @@ from .common import (
     load_reuters_stories,
     machine_info,
 )
-from .httpload import api_path, distinct_queries, free_port, run_load, running
+from .httpload import api_path, distinct_queries, free_port, peak_worker_mb, run_load, running
 from .speed import (
     folder_bytes,
     query_mix,
@@ -94,9 +94,10 @@ def time_http(index_dir: Path, queries: list[BenchQuery], config: BackendConfig)
         wire += ["--sphinx-shards", config.sphinx_shards]
     cmd = [*wire, "serve", "--index", str(index_dir), "--port", str(port), *SERVE_OPTIONS]
     paths = [api_path(q) for q in queries]
-    with running(cmd, port):
+    with running(cmd, port) as server:
         run_load(port, paths[:HTTP_WARM_UP], HTTP_CLIENTS)
-        return run_load(port, paths[HTTP_WARM_UP:], HTTP_CLIENTS)
+        row = run_load(port, paths[HTTP_WARM_UP:], HTTP_CLIENTS)
+        return {**row, "worker_peak_mb": peak_worker_mb(server.pid)}
 
 
 def run_scale(n: int, work: Path, config: BackendConfig, http_queries: int, own_servers: bool) -> dict:
@@ -171,10 +172,11 @@ def print_report(report: dict) -> None:
                     f"{r['add_ms']:.0f}",
                     f"{http.get('rps', 0):.0f}",
                     f"{http.get('p95_ms', 0):.0f}",
+                    f"{http['worker_peak_mb']:.0f}" if http.get("worker_peak_mb") else "n/a",
                 ]
             )
         header = ["backend", "build stories/s", "index", "p50 ms", "p95 ms", "add ms"]
-        header += ["HTTP req/s", "HTTP p95 ms"]
+        header += ["HTTP req/s", "HTTP p95 ms", "server peak MB a process"]
         print(format_table(header, rows))
     for coll, systems in report.get("relevance", {}).items():
         cells = ", ".join(f"{s} {v['ndcg10']:.3f}/{v['map']:.3f}" for s, v in systems.items())

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from bench.fts5app import build_database, create_app
-from bench.httpload import api_path, distinct_queries, free_port, fts5_command, run_load, running
+from bench.httpload import (
+    api_path,
+    distinct_queries,
+    free_port,
+    fts5_command,
+    peak_worker_mb,
+    run_load,
+    running,
+)
 from bench.sameresults import same_top
 from indexer.story import Story
 
@@ -78,10 +86,12 @@ def test_distinct_queries_are_distinct_and_shaped_like_the_mix():
 def test_each_query_is_sent_once_to_the_app_behind_the_real_server(fts5_db):
     port = free_port()
     paths = [api_path(q) for q in distinct_queries(make_stories() * 3, 12)]
-    with running(fts5_command(fts5_db, port), port):
+    with running(fts5_command(fts5_db, port), port) as server:
         row = run_load(port, paths, clients=4)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=wheat", timeout=30) as response:
             assert json.load(response)["total"] == 1
+        # the largest of the master's and its workers' peak memory: a Python process holds megabytes
+        assert 10 < (peak_worker_mb(server.pid) or 0) < 2000
     assert row["requests"] == len(paths) and row["errors"] == 0 and row["rps"] > 0
 
 

@@ -25,6 +25,7 @@ from .facets import place_key, rank_counts
 from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
+from .phrases import is_array_phrase, phrase_btexts, phrase_docs
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
 FACET_LIMIT = 20
@@ -109,6 +110,8 @@ def match_set(  # type: ignore[no-untyped-def]
         and isinstance(q.text, str)
     ):
         return set(term_set(searcher, q.fieldname, q.text, memo, arrays))
+    if arrays is not None and is_array_phrase(q, searcher.schema):
+        return phrase_set(searcher, q, arrays)  # type: ignore[arg-type]
     if isinstance(q, query.Or):
         found: set[int] = set()
         for sub in q.subqueries:
@@ -127,6 +130,17 @@ def match_set(  # type: ignore[no-untyped-def]
     if isinstance(q, query.ConstantScoreQuery):
         return match_set(searcher, q.child, memo, arrays)
     return set(searcher.docs_for_query(q))
+
+
+def phrase_set(searcher, q: query.Phrase, arrays: PostingArrays) -> set[int]:  # type: ignore[no-untyped-def]
+    """Document numbers of an exact phrase, matched on the posting arrays (phrases.py)."""
+    btexts = phrase_btexts(q, searcher.schema)
+    found: set[int] = set()
+    if btexts is None:
+        return found
+    for sub, offset in searcher.leaf_searchers():
+        found.update((phrase_docs(sub.reader(), q.fieldname, btexts, arrays) + offset).tolist())
+    return found
 
 
 def _date_bounds(request: SearchRequest) -> tuple[int, int]:
@@ -201,8 +215,13 @@ def highlight_terms(searcher, q: query.Query, fields: tuple[str, ...]) -> list[t
 
 
 def record_matched_terms(
-    searcher, results_list, q: query.Query, fields: tuple[str, ...], memo: dict | None = None
-) -> None:  # type: ignore[no-untyped-def,type-arg]
+    searcher,
+    results_list,
+    q: query.Query,
+    fields: tuple[str, ...],
+    memo: dict | None = None,  # type: ignore[type-arg]
+    arrays: PostingArrays | None = None,
+) -> None:  # type: ignore[no-untyped-def]
     """Tell Whoosh results which query terms each top hit contains.
 
     Whoosh records this itself with terms=True, but for every match, not just
@@ -210,7 +229,7 @@ def record_matched_terms(
     only needs it for the hits shown.
     """
     terms = highlight_terms(searcher, q, fields)
-    sets = {term: term_set(searcher, *term, memo=memo) for term in terms}
+    sets = {term: term_set(searcher, *term, memo=memo, arrays=arrays) for term in terms}
     for results in results_list:
         top = {docnum for _, docnum in results.top_n}
         results.termdocs = {term: [d for d in top if d in docs] for term, docs in sets.items()}

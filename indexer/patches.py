@@ -10,7 +10,10 @@ so importing this module checks the version and refuses another.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+import pickle
 import re
 import time
 from collections.abc import Iterator
@@ -52,8 +55,10 @@ from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
 from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.formats import Characters  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
+from whoosh.system import _INT_SIZE  # noqa: E402
 from whoosh.util.numeric import byte_to_length  # noqa: E402
 
 
@@ -133,6 +138,68 @@ def posting_arrays(m) -> tuple[list[int], list[float]]:  # type: ignore[no-untyp
             break
         m._goto(m._nextoffset)
     return ids, weights
+
+
+def posting_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """(document, position) of every occurrence of a leaf matcher's term in `docs`
+    (ascending ids, each one of its postings), for phrase matching.
+
+    Whoosh decodes one posting's positions per Python call (a pickle each); here
+    the wanted postings' values, taken from the blocks that hold them, are joined
+    into one pickle of a list and loaded at once. Blocks without a wanted
+    document are skipped unread.
+    """
+    if not isinstance(m, W3LeafMatcher) or type(m.format).encode is not Characters.encode:
+        return _stepped_positions(m, docs)
+    values: list[bytes] = []
+    i = 0
+    while i < len(docs) and m.is_active():
+        if docs[i] <= m._maxid:
+            if m._ids is None:
+                m._read_ids()
+            if m._values is None:
+                m._read_values()
+            at = {docnum: k for k, docnum in enumerate(m._ids)}
+            j = bisect.bisect_right(docs, m._maxid, i)
+            block = m._values
+            # a value is a 4-byte count, then a protocol-2 pickle of a list ending in STOP
+            values.extend(block[at[d]][_INT_SIZE:-1] for d in docs[i:j])
+            i = j
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if len(values) != len(docs):
+        raise ValueError("posting_positions: a document is not among the term's postings")
+    lists = pickle.loads(b"\x80\x02(" + b"".join(values) + b"l.")
+    return _occurrences(docs, lists)
+
+
+def _occurrences(docs: list[int], lists: list[list[tuple[int, int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Characters' delta-coded (position, start, length) lists as (document, position) arrays."""
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = itertools.chain.from_iterable(lists)
+    codes = np.fromiter(flat, dtype=np.dtype((np.int64, 3)), count=int(counts.sum()))
+    steps = codes[:, 0] if len(codes) else np.zeros(0, dtype=np.int64)
+    total = np.cumsum(steps)
+    starts = np.cumsum(counts) - counts
+    # each list's positions restart from 0: subtract the running sum before its first code
+    before = np.repeat(total[starts[counts > 0]] - steps[starts[counts > 0]], counts[counts > 0])
+    owners = np.repeat(np.asarray(docs, dtype=np.int64), counts)
+    return owners, total - before
+
+
+def _stepped_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """posting_positions through the matcher interface (inline postings, other formats)."""
+    owners: list[int] = []
+    positions: list[int] = []
+    for docnum in docs:
+        m.skip_to(docnum)
+        if not m.is_active() or m.id() != docnum:
+            raise ValueError("posting_positions: a document is not among the term's postings")
+        found = m.value_as("positions")
+        owners.extend([docnum] * len(found))
+        positions.extend(found)
+    return np.asarray(owners, dtype=np.int64), np.asarray(positions, dtype=np.int64)
 
 
 def field_length_bytes(reader, fieldname: str) -> bytes | list[int]:  # type: ignore[no-untyped-def]

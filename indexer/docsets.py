@@ -25,7 +25,7 @@ from .facets import place_key, rank_counts
 from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
-from .phrases import is_array_phrase, phrase_btexts, phrase_docs
+from .phrases import contains_sorted, is_array_phrase, phrase_btexts, phrase_docs
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
 FACET_LIMIT = 20
@@ -173,7 +173,13 @@ def match_array(searcher, q: query.Query, arrays: PostingArrays) -> np.ndarray |
         if part is None:
             return None
         parts.append(part)
-    return np.unique(np.concatenate(parts)) if parts else _NO_DOCS
+    if len(parts) < 2:
+        return parts[0] if parts else _NO_DOCS
+    # a mask over the documents: np.unique's sort of the concatenation was slower
+    marked = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for part in parts:
+        marked[part] = True
+    return np.flatnonzero(marked)
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
@@ -294,7 +300,8 @@ def record_matched_terms(
     if arrays is not None:  # only the shown hits looked up, no set of every posting
         shown = np.array(sorted({d for results in results_list for _, d in results.top_n}), dtype=np.int64)
         sets = {
-            term: set(shown[np.isin(shown, term_array(searcher, *term, arrays))].tolist()) for term in terms
+            term: set(shown[contains_sorted(term_array(searcher, *term, arrays), shown)].tolist())
+            for term in terms
         }
     else:
         sets = {term: term_set(searcher, *term, memo=memo) for term in terms}

@@ -5,11 +5,12 @@ from contextlib import closing
 
 import pytest
 from whoosh import query
+from whoosh.highlight import Highlighter
 
 from indexer.docsets import match_set
 from indexer.fastscore import PostingArrays
 from indexer.index import add_to_index, build_index, index_lock
-from indexer.patches import posting_positions
+from indexer.patches import WHOOSH_LOAD_CHARS, posting_positions
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import Story
@@ -104,3 +105,22 @@ def test_phrase_search_results_are_whooshs_bit_for_bit(index, text, options):
     scores = [h.score for h in now.hits]
     if options.get("pagelen") == 100:
         assert len(set(scores)) < len(scores)  # ties among the hits shown
+
+
+@pytest.mark.parametrize("text", ["oil", "crude oil gold", '"crude oil"', "japan OR export"])
+def test_character_spans_for_snippets_are_whooshs(index, text):
+    """patches._load_chars (the spans of the shown hits) against Whoosh's own."""
+    with closing(WhooshSearch(index, result_cache_size=0)) as backend:
+        s = backend.searcher()
+        q = backend._plan(backend._pool.reading(), SearchRequest(text)).everything
+        results = s.search(q, limit=None, terms=True)
+        last_offset = list(s.leaf_searchers())[-1][1]
+        assert max(d for _, d in results.top_n) >= last_offset  # hits in both segments
+        for fieldname in ("body", "title"):
+            words = {s.schema[fieldname].from_bytes(t) for f, t in results.matched_terms() if f == fieldname}
+            to_bytes = s.schema[fieldname].to_bytes
+            WHOOSH_LOAD_CHARS(results, fieldname, words, to_bytes)
+            expected = results._char_cache.pop(fieldname)
+            Highlighter._load_chars(results, fieldname, words, to_bytes)
+            assert results._char_cache[fieldname] == expected
+            assert any(expected.values())

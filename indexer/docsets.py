@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import query
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -25,11 +25,32 @@ from .facets import place_key, rank_counts
 from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
+from .phrases import contains_sorted, is_array_phrase, phrase_btexts, phrase_docs
 from .search import FACET_FIELDS, FacetCount, SearchRequest
 
 FACET_LIMIT = 20
 # Query terms (after wildcard expansion) looked up for highlighting.
 MAX_HIGHLIGHT_TERMS = 64
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as numbers: `codes[d]` is document d's index into `values`."""
+
+    codes: np.ndarray
+    values: list[str]
+
+    @classmethod
+    def of(cls, column: list[str]) -> Coded:
+        numbers: dict[str, int] = {}
+        codes = np.fromiter((numbers.setdefault(v, len(numbers)) for v in column), np.int64, len(column))
+        return cls(codes, list(numbers))
+
+    def counts(self, docs: np.ndarray) -> dict[str, int]:
+        """How many of `docs` hold each value (empty values left out)."""
+        counted = np.bincount(self.codes[docs], minlength=len(self.values))
+        values = self.values
+        return {values[i]: int(counted[i]) for i in np.flatnonzero(counted).tolist() if values[i]}
 
 
 @dataclass(frozen=True)
@@ -41,18 +62,21 @@ class Columns:
     year: list[str]
     date: list[int]  # raw column values (see whoosh.util.times)
     place_key: list[str] = field(default_factory=list)  # facets.place_key of each place
+    coded: dict[str, Coded] = field(default_factory=dict)  # the facet columns, for counting
 
     @classmethod
     def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
         # per segment: Whoosh's multi-segment reader skips segments without the column
         place = read_column(reader, "place_facet", "")
         keys = {value: place_key(value) for value in set(place)}
+        agency, year = read_column(reader, "agency_facet", ""), read_column(reader, "year", "")
         return cls(
-            agency=read_column(reader, "agency_facet", ""),
+            agency=agency,
             place=place,
-            year=read_column(reader, "year", ""),
+            year=year,
             date=read_column(reader, "date", MISSING_DATE, translate=False),
             place_key=[keys[value] for value in place],
+            coded={"agency": Coded.of(agency), "place": Coded.of(place), "year": Coded.of(year)},
         )
 
 
@@ -61,14 +85,13 @@ def term_set(  # type: ignore[no-untyped-def]
     fieldname: str,
     text: str | bytes,
     memo: dict | None = None,  # type: ignore[type-arg]
-    arrays: PostingArrays | None = None,
 ) -> set[int]:
-    """Document numbers of one term's postings, read block by block.
+    """Document numbers of one term's postings, read block by block (without the
+    posting arrays of the numpy path: `term_array` reads those).
 
     Whoosh's all_ids() steps through postings one Python call at a time; reading
     each block's id array at once is several times faster (patches.posting_ids).
-    `memo` shares sets between the steps of one request; `arrays` (the posting
-    arrays of the index version, which the numpy scorer reads too) between requests.
+    `memo` shares sets between the steps of one request.
     """
     key = (fieldname, text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text))
     if memo is not None and key in memo:
@@ -76,10 +99,6 @@ def term_set(  # type: ignore[no-untyped-def]
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        if arrays is not None:
-            if key in reader:
-                found.update((arrays.postings(reader, *key)[0] + offset).tolist())
-            continue
         try:
             m = reader.postings(fieldname, text)
         except TermNotFound:
@@ -103,12 +122,12 @@ def match_set(  # type: ignore[no-untyped-def]
     arrays: PostingArrays | None = None,
 ) -> set[int]:
     """Document numbers matching `q`; And/Or/Not by set algebra, leaves by Whoosh."""
-    if (
-        isinstance(q, query.Term)
-        and searcher.schema[q.fieldname].format is not None
-        and isinstance(q.text, str)
-    ):
-        return set(term_set(searcher, q.fieldname, q.text, memo, arrays))
+    if arrays is not None:
+        found_array = match_array(searcher, q, arrays)
+        if found_array is not None:  # one set made at the end, not one per word and union
+            return set(found_array.tolist())
+    if _is_word(searcher, q):
+        return set(term_set(searcher, q.fieldname, q.text, memo))
     if isinstance(q, query.Or):
         found: set[int] = set()
         for sub in q.subqueries:
@@ -127,6 +146,66 @@ def match_set(  # type: ignore[no-untyped-def]
     if isinstance(q, query.ConstantScoreQuery):
         return match_set(searcher, q.child, memo, arrays)
     return set(searcher.docs_for_query(q))
+
+
+def _is_word(searcher, q: query.Query) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        isinstance(q, query.Term)
+        and searcher.schema[q.fieldname].format is not None
+        and isinstance(q.text, str)
+    )
+
+
+def match_array(searcher, q: query.Query, arrays: PostingArrays) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Sorted document numbers of an OR of words and exact phrases, from the posting
+    arrays; None for any other query (match_set's set algebra answers it)."""
+    if _is_word(searcher, q):
+        return term_array(searcher, q.fieldname, q.text, arrays)
+    if is_array_phrase(q, searcher.schema):
+        return phrase_array(searcher, q, arrays)  # type: ignore[arg-type]
+    if isinstance(q, query.ConstantScoreQuery):
+        return match_array(searcher, q.child, arrays)
+    if not isinstance(q, query.Or):
+        return None
+    parts = []
+    for sub in q.subqueries:
+        part = match_array(searcher, sub, arrays)
+        if part is None:
+            return None
+        parts.append(part)
+    if len(parts) < 2:
+        return parts[0] if parts else _NO_DOCS
+    # a mask over the documents: np.unique's sort of the concatenation was slower
+    marked = np.zeros(searcher.doc_count_all(), dtype=bool)
+    for part in parts:
+        marked[part] = True
+    return np.flatnonzero(marked)
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+
+
+def term_array(searcher, fieldname: str, text: str | bytes, arrays: PostingArrays) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Sorted document numbers of one term's postings, from the posting arrays."""
+    btext = text if isinstance(text, bytes) else searcher.schema[fieldname].to_bytes(text)
+    parts = [
+        arrays.postings(sub.reader(), fieldname, btext)[0] + offset
+        for sub, offset in searcher.leaf_searchers()
+        if (fieldname, btext) in sub.reader()
+    ]
+    return np.concatenate(parts) if parts else _NO_DOCS
+
+
+def phrase_array(searcher, q: query.Phrase, arrays: PostingArrays) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Sorted document numbers of an exact phrase, matched on the posting arrays (phrases.py)."""
+    btexts = phrase_btexts(q, searcher.schema)
+    if btexts is None:
+        return _NO_DOCS
+    parts = [
+        phrase_docs(sub.reader(), q.fieldname, btexts, arrays) + offset
+        for sub, offset in searcher.leaf_searchers()
+    ]
+    return np.concatenate(parts) if parts else _NO_DOCS
 
 
 def _date_bounds(request: SearchRequest) -> tuple[int, int]:
@@ -165,17 +244,20 @@ def facet_counts(
     Places are grouped by facets.place_key; `sizes` receives each facet's number of values."""
     facets = {}
     limit = request.facet_limit or FACET_LIMIT
+    unfiltered = None if request.filtered else _as_array(docs)
     for name in FACET_FIELDS:
         chosen = getattr(request, name)
-        base = apply_filters(docs, cols, request, skip=name) if request.filtered else docs
-        values = getattr(cols, name)
-        counts = Counter(map(values.__getitem__, base))  # 11% faster than a generator
-        counts.pop("", None)
-        counts.pop(None, None)  # type: ignore[call-overload]
+        base = _as_array(apply_filters(docs, cols, request, skip=name)) if unfiltered is None else unfiltered
+        # a bincount over the coded column: a Counter over the matches was 13% of a request
+        counts = cols.coded[name].counts(base)
         facets[name], size = rank_counts(name, counts, chosen, limit)
         if sizes is not None:
             sizes[name] = size
     return facets
+
+
+def _as_array(docs: set[int]) -> np.ndarray:
+    return np.fromiter(docs, dtype=np.int64, count=len(docs))
 
 
 def highlight_terms(searcher, q: query.Query, fields: tuple[str, ...]) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
@@ -201,8 +283,13 @@ def highlight_terms(searcher, q: query.Query, fields: tuple[str, ...]) -> list[t
 
 
 def record_matched_terms(
-    searcher, results_list, q: query.Query, fields: tuple[str, ...], memo: dict | None = None
-) -> None:  # type: ignore[no-untyped-def,type-arg]
+    searcher,
+    results_list,
+    q: query.Query,
+    fields: tuple[str, ...],
+    memo: dict | None = None,  # type: ignore[type-arg]
+    arrays: PostingArrays | None = None,
+) -> None:  # type: ignore[no-untyped-def]
     """Tell Whoosh results which query terms each top hit contains.
 
     Whoosh records this itself with terms=True, but for every match, not just
@@ -210,7 +297,14 @@ def record_matched_terms(
     only needs it for the hits shown.
     """
     terms = highlight_terms(searcher, q, fields)
-    sets = {term: term_set(searcher, *term, memo=memo) for term in terms}
+    if arrays is not None:  # only the shown hits looked up, no set of every posting
+        shown = np.array(sorted({d for results in results_list for _, d in results.top_n}), dtype=np.int64)
+        sets = {
+            term: set(shown[contains_sorted(term_array(searcher, *term, arrays), shown)].tolist())
+            for term in terms
+        }
+    else:
+        sets = {term: term_set(searcher, *term, memo=memo) for term in terms}
     for results in results_list:
         top = {docnum for _, docnum in results.top_n}
         results.termdocs = {term: [d for d in top if d in docs] for term, docs in sets.items()}

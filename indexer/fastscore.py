@@ -12,8 +12,10 @@ added in the order of the matcher tree Whoosh builds for the query (or by Whoosh
 own matcher, skipping to it, where Whoosh would sum another way), and those exact
 scores order the hits. The result is Whoosh's, scores and tie order (lower
 document number first) included.
-Anything else (phrases, prefixes, AND, NOT, fields other than title and body)
-answers None and goes Whoosh's way.
+Exact phrases are leaves too: their stories come from phrases.py, their score
+is the sum of their words' scores in the order Whoosh's phrase matcher adds them.
+Anything else (prefixes, AND, NOT, sloppy phrases, fields other than title and
+body) answers None and goes Whoosh's way.
 """
 
 from __future__ import annotations
@@ -30,7 +32,15 @@ from whoosh import query
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Results
 
-from .patches import bm25_parameters, field_length_bytes, length_table, posting_arrays, segment_key
+from .patches import (
+    bm25_parameters,
+    field_length_bytes,
+    length_table,
+    posting_arrays,
+    posting_positions,
+    segment_key,
+)
+from .phrases import is_array_phrase, phrase_btexts, phrase_docs
 
 # Fields whose words the fast path scores (BM25F fields of the schema).
 FAST_FIELDS = frozenset({"title", "body"})
@@ -38,8 +48,36 @@ FAST_FIELDS = frozenset({"title", "body"})
 # numpy and Whoosh sums of the same few terms differ by about 1e-16 of the score.
 SLACK = 1e-9
 # Postings kept per index version (an int64 id and a float64 weight, 16 bytes each):
-# at most 64 MB a worker; the least recently used term goes first.
+# at most 64 MB a worker; the least recently used term goes first. As many word
+# occurrences (an int64 key each, for phrases) again: at most 32 MB more.
 MAX_CACHED_POSTINGS = 4_000_000
+# An occurrence's key is its document number shifted by this, plus its position.
+POSITION_BITS = 32
+
+
+class SizedLRU:
+    """A thread-safe LRU of numpy arrays holding at most `budget` elements in all."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._held = 0
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        with self._lock:
+            self._items[key] = (value, size)
+            self._held += size
+            while self._held > self.budget and len(self._items) > 1:
+                _, (_old, old_size) = self._items.popitem(last=False)
+                self._held -= old_size
 
 
 class PostingArrays:
@@ -49,8 +87,8 @@ class PostingArrays:
         self.max_postings = max_postings
         self._lock = threading.Lock()
         self._lengths: dict[tuple[str, str], np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._held = 0
+        self._postings = SizedLRU(max_postings)
+        self._occurrences = SizedLRU(max_postings)
 
     def lengths(self, reader: Any, fieldname: str) -> np.ndarray:
         """Each document's field length as Whoosh's scorer reads it (1 when unknown)."""
@@ -68,11 +106,9 @@ class PostingArrays:
     def postings(self, reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's (ids, weights) in one segment, deleted documents left out."""
         key = (segment_key(reader), fieldname, btext)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
+        found = self._postings.get(key)
+        if found is not None:
+            return found[0]  # type: ignore[no-any-return]
         m = reader.postings(fieldname, btext)
         deleted = None
         if isinstance(m, FilterMatcher):
@@ -83,24 +119,39 @@ class PostingArrays:
         if deleted:
             keep = ~np.isin(id_array, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
             id_array, weight_array = id_array[keep], weight_array[keep]
-        found = (id_array, weight_array)
-        with self._lock:
-            self._postings[key] = found
-            self._held += len(id_array)
-            while self._held > self.max_postings and len(self._postings) > 1:
-                _, (old, _w) = self._postings.popitem(last=False)
-                self._held -= len(old)
-        return found
+        self._postings.put(key, (id_array, weight_array), len(id_array))
+        return id_array, weight_array
+
+    def occurrences(self, reader: Any, fieldname: str, btext: bytes) -> np.ndarray:
+        """A term's occurrences in one segment as sorted keys, document << 32 | position."""
+        key = (segment_key(reader), fieldname, btext)
+        found = self._occurrences.get(key)
+        if found is not None:
+            return found[0]  # type: ignore[no-any-return]
+        m = reader.postings(fieldname, btext)
+        ids = self.postings(reader, fieldname, btext)[0]
+        owners, positions = posting_positions(m.child if isinstance(m, FilterMatcher) else m, ids.tolist())
+        keys = (owners << POSITION_BITS) | positions
+        self._occurrences.put(key, keys, len(keys))
+        return keys
 
 
-def plain_terms(q: query.Query, boost: float = 1.0) -> list[tuple[query.Term, float]] | None:
-    """The word leaves of an OR of words, each with its boost; None for any other query."""
+# A word or an exact phrase of words (phrases.is_array_phrase), as the scorer sees it.
+Leaf = Any  # a query.Term or a query.Phrase (Whoosh has no type hints)
+
+
+def plain_terms(q: query.Query, boost: float = 1.0) -> list[tuple[Leaf, float]] | None:
+    """The word and phrase leaves of an OR of them, each with its boost; None for any other query."""
     if type(q) is query.Term:
         if q.fieldname not in FAST_FIELDS or not isinstance(q.text, str):
             return None
         return [(q, boost * q.boost)]
+    if type(q) is query.Phrase:
+        if q.fieldname not in FAST_FIELDS or q.slop != 1 or not all(isinstance(w, str) for w in q.words):
+            return None
+        return [(q, boost * q.boost)]
     if type(q) is query.Or and not q.minmatch and not q.scale:
-        found: list[tuple[query.Term, float]] = []
+        found: list[tuple[Leaf, float]] = []
         for sub in q.subqueries:
             terms = plain_terms(sub, boost * q.boost)
             if terms is None:
@@ -110,8 +161,14 @@ def plain_terms(q: query.Query, boost: float = 1.0) -> list[tuple[query.Term, fl
     return None
 
 
-# A segment's scores of each word: (field, text) -> (ids, Whoosh's score of each posting, unboosted).
-LeafScores = dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+# A segment's scores of each leaf: (field, text or tuple of words) -> (ids, Whoosh's
+# score of each matching document, unboosted).
+LeafScores = dict[tuple[str, Any], tuple[np.ndarray, np.ndarray]]
+
+
+def leaf_key(leaf: Leaf) -> tuple[str, Any]:
+    """A word's (field, text), a phrase's (field, its words)."""
+    return (leaf.fieldname, tuple(leaf.words) if type(leaf) is query.Phrase else leaf.text)  # type: ignore[union-attr]
 
 
 def fast_search(
@@ -130,32 +187,76 @@ def fast_search(
         if leaves is None:
             return None
         for term, boost in terms:
-            if (term.fieldname, term.text) in leaves:
-                ids, part = leaves[(term.fieldname, term.text)]
+            if leaf_key(term) in leaves:
+                ids, part = leaves[leaf_key(term)]
                 scores[ids + offset] += part * boost if boost != 1.0 else part
         segments.append((sub, offset, leaves))
     top = exact_top(q, candidates(scores, limit, allowed, hidden), segments)[:limit]
     return Results(s, q, top, runtime=time.perf_counter() - started)
 
 
-def leaf_scores(sub: Any, terms: list[query.Term], cache: PostingArrays) -> LeafScores | None:
-    """Each word's postings in one segment scored as Whoosh's BM25F scorer scores them."""
+def leaf_scores(sub: Any, terms: list[Leaf], cache: PostingArrays) -> LeafScores | None:
+    """Each leaf's documents in one segment scored as Whoosh's BM25F scorer scores them."""
     reader = sub.reader()
     leaves: LeafScores = {}
     for term in terms:
-        key = (term.fieldname, term.text)
-        btext = sub.schema[term.fieldname].to_bytes(term.text)
-        if key in leaves or (term.fieldname, btext) not in reader:
+        key = leaf_key(term)
+        if key in leaves:
             continue
-        params = bm25_parameters(sub.weighting.scorer(sub, term.fieldname, btext))
-        if params is None:
+        if type(term) is query.Phrase:
+            found = phrase_scores(sub, term, cache)
+        else:
+            btext = sub.schema[term.fieldname].to_bytes(term.text)
+            if (term.fieldname, btext) not in reader:
+                continue
+            found = term_scores(sub, term.fieldname, btext, cache)
+        if found is None:
             return None
-        ids, tf = cache.postings(reader, term.fieldname, btext)
-        fl = cache.lengths(reader, term.fieldname)[ids]
-        idf, avgfl, b, k1 = params
-        # whoosh.scoring.bm25 operation for operation, so each posting's score is Whoosh's
-        leaves[key] = (ids, idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl))))
+        leaves[key] = found
     return leaves
+
+
+# One leaf's (document numbers, score of each) in one segment.
+Scored = tuple[np.ndarray, np.ndarray]
+
+
+def term_scores(sub: Any, fieldname: str, btext: bytes, cache: PostingArrays) -> Scored | None:
+    """One word's (ids, score of each posting) in a segment; None for a scorer other than BM25F."""
+    params = bm25_parameters(sub.weighting.scorer(sub, fieldname, btext))
+    if params is None:
+        return None
+    ids, tf = cache.postings(sub.reader(), fieldname, btext)
+    fl = cache.lengths(sub.reader(), fieldname)[ids]
+    idf, avgfl, b, k1 = params
+    # whoosh.scoring.bm25 operation for operation, so each posting's score is Whoosh's
+    return ids, idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+
+
+def phrase_scores(sub: Any, q: query.Phrase, cache: PostingArrays) -> Scored | None:
+    """A phrase's (ids, score) in a segment: its words' scores summed as Whoosh's phrase
+    matcher sums them (SpanNear2's binary tree of IntersectionMatchers, make_binary_tree)."""
+    btexts = phrase_btexts(q, sub.schema) if is_array_phrase(q, sub.schema) else None
+    if btexts is None:
+        return None
+    docs = phrase_docs(sub.reader(), q.fieldname, btexts, cache)
+    if not len(docs):  # (a word missing from the segment has no scorer either)
+        return docs, np.zeros(0, dtype=np.float64)
+    parts = []
+    for btext in btexts:
+        scored = term_scores(sub, q.fieldname, btext, cache)
+        if scored is None:
+            return None
+        ids, part = scored
+        parts.append(part[np.searchsorted(ids, docs)])
+    return docs, binary_sum(parts)
+
+
+def binary_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """a + b down the tree whoosh.util.make_binary_tree builds of `parts`."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return binary_sum(parts[:half]) + binary_sum(parts[half:])
 
 
 def _as_array(docs: Iterable[int], n: int) -> np.ndarray:
@@ -215,10 +316,12 @@ def matcher_tree(q: query.Query, sub: Any) -> Tree | None:
     Or._matcher, DefaultOr, make_weighted_tree), so that scores add up in its order;
     None for a shape it sums otherwise (an array-preloading Or)."""
     reader = sub.reader()
-    if type(q) is query.Term:
-        if (q.fieldname, sub.schema[q.fieldname].to_bytes(q.text)) not in reader:
+    if type(q) is query.Term or type(q) is query.Phrase:
+        words = q.words if type(q) is query.Phrase else [q.text]  # type: ignore[union-attr]
+        to_bytes = sub.schema[q.fieldname].to_bytes  # type: ignore[union-attr]
+        if any((q.fieldname, to_bytes(word)) not in reader for word in words):  # type: ignore[union-attr]
             return ("null",)
-        leaf = ("term", (q.fieldname, q.text))
+        leaf = ("term", leaf_key(q))  # type: ignore[arg-type]
         return ("boost", leaf, q.boost) if q.boost != 1.0 else leaf
     subs = q.subqueries
     if not subs:

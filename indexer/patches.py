@@ -1,16 +1,20 @@
 """Every use of Whoosh internals, in one place, for the one Whoosh we pin.
 
 whoosh-reloaded is unmaintained, so its fixes are ours: a faster length lookup
-patched into its segment reader, posting ids read block by block, the terms a
-prefix stands for, a deadline inside the filtering collector, highlighting
-narrowed to some hits, writers without Whoosh's lock, the names of an index's
-files. Each touches private attributes that only this version is known to have,
+patched into its segment reader, posting ids, weights, positions and snippet
+character spans read block by block (the spans patched into its highlighter),
+the terms a prefix stands for, a deadline inside the filtering collector,
+highlighting narrowed to some hits, writers without Whoosh's lock, the names of
+an index's files. Each touches private attributes that only this version is known to have,
 so importing this module checks the version and refuses another.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+import pickle
 import re
 import time
 from collections.abc import Iterator
@@ -47,13 +51,16 @@ check_whoosh_version(installed_version())
 import numpy as np  # noqa: E402
 
 # Imported after the check: another Whoosh may lack what is imported here.
-from whoosh import collectors  # noqa: E402
+from whoosh import collectors, highlight  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
 from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.formats import Characters  # noqa: E402
+from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
+from whoosh.system import _INT_SIZE  # noqa: E402
 from whoosh.util.numeric import byte_to_length  # noqa: E402
 
 
@@ -133,6 +140,120 @@ def posting_arrays(m) -> tuple[list[int], list[float]]:  # type: ignore[no-untyp
             break
         m._goto(m._nextoffset)
     return ids, weights
+
+
+def posting_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """(document, position) of every occurrence of a leaf matcher's term in `docs`
+    (ascending ids, each one of its postings), for phrase matching.
+
+    Whoosh decodes one posting's positions per Python call (a pickle each); here
+    the wanted postings' values, taken from the blocks that hold them, are joined
+    into one pickle of a list and loaded at once. Blocks without a wanted
+    document are skipped unread.
+    """
+    if not isinstance(m, W3LeafMatcher) or type(m.format).encode is not Characters.encode:
+        return _stepped_positions(m, docs)
+    # a value is a 4-byte count, then a protocol-2 pickle of a list ending in STOP
+    values = [value[_INT_SIZE:-1] for value in block_values(m, docs)]
+    lists = pickle.loads(b"\x80\x02(" + b"".join(values) + b"l.")
+    return _occurrences(docs, lists)
+
+
+def block_values(m, docs: list[int]) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """A W3 leaf matcher's raw posting values for `docs` (ascending ids, each one of
+    its postings), read from the blocks that hold them; other blocks' data is skipped."""
+    values: list[bytes] = []
+    i = 0
+    while i < len(docs) and m.is_active():
+        if docs[i] <= m._maxid:
+            if m._ids is None:
+                m._read_ids()
+            if m._values is None:
+                m._read_values()
+            at = {docnum: k for k, docnum in enumerate(m._ids)}
+            j = bisect.bisect_right(docs, m._maxid, i)
+            block = m._values
+            values.extend(block[at[d]] for d in docs[i:j])
+            i = j
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if len(values) != len(docs):
+        raise ValueError("block_values: a document is not among the term's postings")
+    return values
+
+
+def posting_characters(searcher, fieldname: str, btext: bytes, docs: list[int]) -> dict[int, Any]:  # type: ignore[no-untyped-def]
+    """(position, startchar, endchar) of a term in each of `docs` (ascending global ids
+    holding it), segment by segment, without the scorers Searcher.postings sets up."""
+    found: dict[int, Any] = {}
+    for sub, offset in searcher.leaf_searchers():
+        local = [d - offset for d in docs if offset <= d < offset + sub.doc_count_all()]
+        if not local:
+            continue
+        m = sub.reader().postings(fieldname, btext)
+        m = m.child if isinstance(m, FilterMatcher) else m  # the hits are not deleted documents
+        if isinstance(m, W3LeafMatcher):
+            decode = m.format.decoder("characters")
+            found.update((d + offset, decode(v)) for d, v in zip(local, block_values(m, local), strict=True))
+            continue
+        for d in local:
+            m.skip_to(d)
+            found[d + offset] = m.value_as("characters")
+    return found
+
+
+@staticmethod  # type: ignore[misc]
+def _load_chars(results, fieldname, texts, to_bytes):  # type: ignore[no-untyped-def]
+    """Highlighter._load_chars: each matched word's character spans in the shown hits.
+
+    Whoosh's opened a scored matcher over every segment per word (a BM25 scorer set
+    up for each) and stepped it to each hit: 27% of a query's time at 200,000
+    stories. The same spans, read from the blocks holding the hits.
+    """
+    results._char_cache[fieldname] = cache = {}
+    sorted_ids = sorted(docnum for _, docnum in results.top_n)
+    for docnum in sorted_ids:
+        cache[docnum] = {}
+    for text in texts:
+        btext = to_bytes(text)
+        docset = set(results.termdocs[(fieldname, btext)])
+        wanted = [d for d in sorted_ids if d in docset]
+        for docnum, chars in posting_characters(results.searcher, fieldname, btext, wanted).items():
+            cache[docnum][text] = chars
+
+
+# Whoosh's own, kept for comparing (tests) before it is replaced.
+WHOOSH_LOAD_CHARS = highlight.Highlighter._load_chars
+highlight.Highlighter._load_chars = _load_chars
+
+
+def _occurrences(docs: list[int], lists: list[list[tuple[int, int, int]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Characters' delta-coded (position, start, length) lists as (document, position) arrays."""
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = itertools.chain.from_iterable(lists)
+    codes = np.fromiter(flat, dtype=np.dtype((np.int64, 3)), count=int(counts.sum()))
+    steps = codes[:, 0] if len(codes) else np.zeros(0, dtype=np.int64)
+    total = np.cumsum(steps)
+    starts = np.cumsum(counts) - counts
+    # each list's positions restart from 0: subtract the running sum before its first code
+    before = np.repeat(total[starts[counts > 0]] - steps[starts[counts > 0]], counts[counts > 0])
+    owners = np.repeat(np.asarray(docs, dtype=np.int64), counts)
+    return owners, total - before
+
+
+def _stepped_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """posting_positions through the matcher interface (inline postings, other formats)."""
+    owners: list[int] = []
+    positions: list[int] = []
+    for docnum in docs:
+        m.skip_to(docnum)
+        if not m.is_active() or m.id() != docnum:
+            raise ValueError("posting_positions: a document is not among the term's postings")
+        found = m.value_as("positions")
+        owners.extend([docnum] * len(found))
+        positions.extend(found)
+    return np.asarray(owners, dtype=np.int64), np.asarray(positions, dtype=np.int64)
 
 
 def field_length_bytes(reader, fieldname: str) -> bytes | list[int]:  # type: ignore[no-untyped-def]

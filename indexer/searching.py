@@ -237,7 +237,7 @@ class WhooshSearch:
             seconds=seconds, fast=self._postings(r),
         )  # fmt: skip
         if snippets:
-            record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo)
+            record_matched_terms(s, results, plan.everything, QUERY_FIELDS, memo, self._postings(r))
             for found in results:
                 set_snippet_style(found)
         return [hit for found in results for hit in top_hits(found)]

@@ -64,7 +64,11 @@ QUERIES = [
     ],
 )
 def test_search_results_are_whooshs_bit_for_bit(index, text, options):
-    request = SearchRequest(text, **options)
+    assert_same_answer(index, SearchRequest(text, **options))
+
+
+def assert_same_answer(index, request: SearchRequest):  # type: ignore[no-untyped-def]
+    """The numpy path's answer is the Whoosh path's: total, hits, scores with ==, snippets, facets."""
     with (
         closing(WhooshSearch(index, result_cache_size=0, fast_scoring=False)) as whoosh_path,
         closing(WhooshSearch(index, result_cache_size=0)) as fast_path,
@@ -73,6 +77,7 @@ def test_search_results_are_whooshs_bit_for_bit(index, text, options):
     assert now.total == before.total
     assert [(h.id, h.score, h.snippet) for h in now.hits] == [(h.id, h.score, h.snippet) for h in before.hits]
     assert now.facets == before.facets
+    return now
 
 
 @pytest.mark.parametrize("limit", [1, 5, 10, 33, 1000])
@@ -93,13 +98,15 @@ def test_top_n_equals_whooshs_collector(index, limit):
                 assert any(a[0] == b[0] for a, b in zip(fast.top_n, fast.top_n[1:], strict=False))
 
 
-def test_only_ors_of_words_take_the_fast_path():
+def test_only_ors_of_words_and_phrases_take_the_fast_path():
     word = query.Or([query.Term("title", "oil"), query.Term("body", "oil", boost=2.0)])
     assert plain_terms(word) == [
         (query.Term("title", "oil"), 1.0),
         (query.Term("body", "oil", boost=2.0), 2.0),
     ]
-    assert plain_terms(query.Phrase("body", ["crude", "oil"])) is None
+    phrase = query.Phrase("body", ["crude", "oil"])
+    assert plain_terms(phrase) == [(phrase, 1.0)]  # exact phrases: phrases.py
+    assert plain_terms(query.Phrase("body", ["crude", "oil"], slop=3)) is None
     assert plain_terms(query.And([query.Term("body", "a"), query.Term("body", "b")])) is None
     assert plain_terms(query.Prefix("body", "oi")) is None
     assert plain_terms(query.Term("agency", "pti")) is None

@@ -10,9 +10,13 @@ so importing this module checks the version and refuses another.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
+import pickle
 import re
 import time
+from array import array
 from collections.abc import Iterator
 from importlib import metadata
 from typing import Any, NamedTuple
@@ -52,9 +56,12 @@ from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
 from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.multiproc import MpWriter, SubWriterTask  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
+from whoosh.util import random_name  # noqa: E402
 from whoosh.util.numeric import byte_to_length  # noqa: E402
+from whoosh.writing import SegmentWriter  # noqa: E402
 
 
 def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
@@ -262,3 +269,217 @@ def toc_names(ix) -> TocNames:  # type: ignore[no-untyped-def]
         toc_file=whoosh_index.TOC._pattern(ix.indexname),
         segment_file=whoosh_index.TOC._segment_pattern(ix.indexname),
     )
+
+
+# --- bulk build writer (issue 12: the writer's cost) ---------------------------------------
+#
+# A fresh build's postings, grouped by term as they come instead of one tuple per posting
+# through Whoosh's PostingPool (a size estimate per add, a sort of every posting, every
+# posting pickled to a run file and merged back once the pool spills), and handed to the
+# codec a term at a time: each block's buffers filled at once, then Whoosh's own
+# _write_block and finish_term encode them, so the segment files are Whoosh's bytes.
+
+# What a posting and a new term hold in a TermPool, for spilling near limitmb (bytes,
+# measured roughly: array slots, the value's bytes object, a term's key, arrays and list).
+POSTING_BYTES = 56
+TERM_BYTES = 400
+
+
+class TermPool:
+    """Postings grouped by (field, term): docnums, weights and values in adding order.
+
+    Takes Whoosh's pool items (fieldname, tbytes, docnum, weight, vbytes) from a writer
+    whose docnums only grow, so each term's postings stay sorted without a sort. Past
+    `limitmb` the terms go to a sorted run file; iter_terms merges runs term by term.
+    """
+
+    def __init__(self, tempstore, limitmb: int = 128) -> None:  # type: ignore[no-untyped-def]
+        self.tempstore = tempstore
+        self.limit = limitmb * 1024 * 1024
+        self.size = 0
+        self.terms: dict[tuple[str, bytes], tuple[array, array, list[bytes]]] = {}
+        self.runs: list[str] = []
+        self.fieldnames: set[str] = set()
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        if weight.__class__ is not float:  # kept as doubles: an int would pickle otherwise
+            raise TypeError(f"posting weight {weight!r} is not a float")
+        entry = self.terms.get((fieldname, tbytes))
+        if entry is None:
+            entry = self.terms[fieldname, tbytes] = (array("I"), array("d"), [])
+            self.fieldnames.add(fieldname)
+            self.size += TERM_BYTES + len(tbytes)
+        entry[0].append(docnum)
+        entry[1].append(weight)
+        entry[2].append(vbytes or b"")
+        self.size += POSTING_BYTES + len(vbytes or b"")
+        if self.size > self.limit:
+            self.save()
+
+    def save(self) -> None:
+        """Write the terms held in memory to a sorted run file and forget them."""
+        if not self.terms:
+            return
+        path = f"{random_name()}.terms"
+        with self.tempstore.create_file(path).raw_file() as f:
+            for key in sorted(self.terms):
+                ids, weights, values = self.terms[key]
+                pickle.dump((key, ids.tobytes(), weights.tobytes(), values), f, pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.terms, self.size = {}, 0
+
+    def iter_terms(self) -> Iterator[tuple[str, bytes, array, array, list[bytes]]]:
+        """(fieldname, tbytes, docnums, weights, values) of every term, sorted by field and term."""
+        if not self.runs:
+            for key in sorted(self.terms):
+                yield (*key, *self.terms[key])
+            return
+        self.save()
+        runs = heapq.merge(*map(self._read_run, self.runs), key=lambda term: term[0])
+        for key, parts in itertools.groupby(runs, key=lambda term: term[0]):
+            ids, weights, values = array("I"), array("d"), []
+            for _, id_bytes, weight_bytes, more in parts:  # runs in docnum order: merge is stable
+                ids.frombytes(id_bytes)
+                weights.frombytes(weight_bytes)
+                values.extend(more)
+            yield key[0], key[1], ids, weights, values
+
+    def _read_run(self, path: str) -> Iterator[tuple[tuple[str, bytes], bytes, bytes, list[bytes]]]:
+        with self.tempstore.open_file(path).raw_file() as f:
+            while True:
+                try:
+                    yield pickle.load(f)
+                except EOFError:
+                    return
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        """Whoosh's pool interface: one (fieldname, tbytes, docnum, weight, vbytes) per posting."""
+        for fieldname, tbytes, ids, weights, values in self.iter_terms():
+            yield from zip(itertools.repeat(fieldname), itertools.repeat(tbytes), ids, weights, values)
+
+    def cleanup(self) -> None:
+        for path in self.runs:
+            if self.tempstore.file_exists(path):
+                self.tempstore.delete_file(path)
+        self.runs = []
+
+
+def write_terms(fieldwriter, schema, lengths, terms) -> None:  # type: ignore[no-untyped-def]
+    """What FieldWriter.add_postings writes for these terms, given a term at a time.
+
+    `lengths` is the segment's per-document reader (None: no field lengths). Each block
+    of Whoosh's postings writer gets its buffers and statistics as add_posting would
+    have built them one posting at a time; its own code pickles and compresses them.
+    """
+    lastfn = None
+    doclen: list[int] = []
+    for fieldname, tbytes, ids, weights, values in terms:
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            doclen = _doc_lengths(lengths, fieldname)
+            lastfn = fieldname
+        fieldwriter.start_term(tbytes)
+        _fill_blocks(fieldwriter._postwriter, ids, weights, values, doclen)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+def _doc_lengths(perdoc, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every document's length in a field as doc_field_length gives it (0: none)."""
+    if perdoc is None:
+        return []
+    count = perdoc.doc_count_all()
+    if not count:
+        return []
+    _doc_field_length(perdoc, 0, fieldname)  # loads and keeps the column
+    found = perdoc._wire_lengths[fieldname]
+    table = [0] + [byte_to_length(b) for b in range(1, 256)]
+    return [table[b] for b in found] + [0] * (count + 1 - len(found))
+
+
+def _fill_blocks(postwriter, ids: array, weights: array, values: list[bytes], doclen: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """Fill a W3PostingsWriter's block buffers as add_posting would, writing each full block.
+
+    add_posting writes a block when a posting arrives with the block full, so every
+    chunk but the last is written here; finish_term writes the last one."""
+    limit = postwriter._blocklimit
+    count = len(ids)
+    for start in range(0, count, limit):
+        end = start + limit
+        block_weights, block_values = weights[start:end], values[start:end]
+        postwriter._ids = ids[start:end]
+        postwriter._weights = array("f", block_weights)
+        # add_posting keeps only non-empty values
+        postwriter._values = block_values if all(block_values) else [v for v in block_values if v]
+        heaviest = max(block_weights)
+        postwriter._maxweight = heaviest if heaviest > 0 else 0
+        found = [n for n in map(doclen.__getitem__, postwriter._ids) if n] if doclen else []
+        postwriter._minlength = min(found) if found else None
+        postwriter._maxlength = max(found) if found else 0
+        if end < count:
+            postwriter._write_block()
+
+
+class BulkSegmentWriter(SegmentWriter):
+    """Whoosh's SegmentWriter for a fresh build, with a TermPool and write_terms."""
+
+    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = TermPool(self._tempstorage, limitmb=limitmb)
+
+    def add_reader(self, reader) -> None:  # type: ignore[no-untyped-def]
+        raise NotImplementedError("a bulk writer builds fresh segments only")
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            write_terms(self.fieldwriter, self.schema, perdoc, self.pool.iter_terms())
+            self.fieldwriter.close()
+        finally:
+            if perdoc is not None:
+                perdoc.close()
+
+
+class BulkSubWriterTask(SubWriterTask):
+    """A writer process of BulkMpWriter: SubWriterTask.run with a BulkSegmentWriter."""
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        self.resultqueue.put((None, writer.pool.fieldnames, writer._finalize_segment()), timeout=5)
+
+
+class BulkMpWriter(MpWriter):
+    """Whoosh's multi-process writer (multisegment: one segment a process) with bulk writers."""
+
+    def __init__(self, ix, procs: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+
+    def _new_task(self):  # type: ignore[no-untyped-def]
+        task = BulkSubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def bulk_writer(ix, procs: int = 1, **options):  # type: ignore[no-untyped-def]
+    """A writer for a fresh index: ix.writer(**options), or with procs > 1 one segment
+    a process (multisegment), its postings written a term at a time (see TermPool)."""
+    if procs > 1:
+        return BulkMpWriter(ix, procs=procs, **options)
+    return BulkSegmentWriter(ix, **options)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import operator
 import pickle
 import re
 import time
+import zlib
 from array import array
 from collections.abc import Iterator
 from importlib import metadata
@@ -59,8 +61,9 @@ from whoosh.columns import NumericColumn  # noqa: E402
 from whoosh.multiproc import MpWriter, SubWriterTask  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
+from whoosh.system import pack_int, pack_ushort  # noqa: E402
 from whoosh.util import random_name  # noqa: E402
-from whoosh.util.numeric import byte_to_length  # noqa: E402
+from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: E402
 from whoosh.writing import SegmentWriter  # noqa: E402
 
 
@@ -297,43 +300,69 @@ class TermPool:
         self.tempstore = tempstore
         self.limit = limitmb * 1024 * 1024
         self.size = 0
-        self.terms: dict[tuple[str, bytes], tuple[array, array, list[bytes]]] = {}
+        # field -> term -> (docnums, weights, values); a dict a field, so no key tuples
+        self.fields: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
         self.runs: list[str] = []
-        self.fieldnames: set[str] = set()
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.fields)
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Whoosh's pool interface: one (fieldname, tbytes, docnum, weight, vbytes)."""
         fieldname, tbytes, docnum, weight, vbytes = item
         if weight.__class__ is not float:  # kept as doubles: an int would pickle otherwise
             raise TypeError(f"posting weight {weight!r} is not a float")
-        entry = self.terms.get((fieldname, tbytes))
-        if entry is None:
-            entry = self.terms[fieldname, tbytes] = (array("I"), array("d"), [])
-            self.fieldnames.add(fieldname)
-            self.size += TERM_BYTES + len(tbytes)
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        entry[2].append(vbytes or b"")
-        self.size += POSTING_BYTES + len(vbytes or b"")
+        self.add_field(fieldname, docnum, [(tbytes, 0, weight, vbytes)], 1.0)
+
+    def add_field(self, fieldname: str, docnum: int, items, boost: float) -> int:  # type: ignore[no-untyped-def]
+        """One document's postings in a field, from FieldType.index's (tbytes, freq,
+        weight, vbytes) items, weights times `boost` (a float, as Whoosh's writer
+        multiplies them); returns the sum of their frequencies."""
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        get, size, total = terms.get, 0, 0
+        for tbytes, freq, weight, vbytes in items:
+            entry = get(tbytes)
+            if entry is None:
+                entry = terms[tbytes] = (array("I"), array("d"), [])
+                size += TERM_BYTES + len(tbytes)
+            vbytes = vbytes or b""
+            entry[0].append(docnum)
+            entry[1].append(weight * boost)
+            entry[2].append(vbytes)
+            size += POSTING_BYTES + len(vbytes)
+            total += freq
+        self.size += size
         if self.size > self.limit:
             self.save()
+        return total
+
+    def _sorted_terms(self) -> Iterator[tuple[tuple[str, bytes], tuple[array, array, list[bytes]]]]:
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            for tbytes in sorted(terms):
+                yield (fieldname, tbytes), terms[tbytes]
 
     def save(self) -> None:
-        """Write the terms held in memory to a sorted run file and forget them."""
-        if not self.terms:
+        """Write the terms held in memory to a sorted run file and forget them
+        (the field names stay, with no terms)."""
+        if not any(self.fields.values()):
             return
         path = f"{random_name()}.terms"
         with self.tempstore.create_file(path).raw_file() as f:
-            for key in sorted(self.terms):
-                ids, weights, values = self.terms[key]
+            for key, (ids, weights, values) in self._sorted_terms():
                 pickle.dump((key, ids.tobytes(), weights.tobytes(), values), f, pickle.HIGHEST_PROTOCOL)
         self.runs.append(path)
-        self.terms, self.size = {}, 0
+        self.fields = {fieldname: {} for fieldname in self.fields}
+        self.size = 0
 
     def iter_terms(self) -> Iterator[tuple[str, bytes, array, array, list[bytes]]]:
         """(fieldname, tbytes, docnums, weights, values) of every term, sorted by field and term."""
         if not self.runs:
-            for key in sorted(self.terms):
-                yield (*key, *self.terms[key])
+            for key, entry in self._sorted_terms():
+                yield (*key, *entry)
             return
         self.save()
         runs = heapq.merge(*map(self._read_run, self.runs), key=lambda term: term[0])
@@ -368,9 +397,7 @@ class TermPool:
 def write_terms(fieldwriter, schema, lengths, terms) -> None:  # type: ignore[no-untyped-def]
     """What FieldWriter.add_postings writes for these terms, given a term at a time.
 
-    `lengths` is the segment's per-document reader (None: no field lengths). Each block
-    of Whoosh's postings writer gets its buffers and statistics as add_posting would
-    have built them one posting at a time; its own code pickles and compresses them.
+    `lengths` is the segment's per-document reader (None: no field lengths).
     """
     lastfn = None
     doclen: list[int] = []
@@ -380,10 +407,9 @@ def write_terms(fieldwriter, schema, lengths, terms) -> None:  # type: ignore[no
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             doclen = _doc_lengths(lengths, fieldname)
+            fixed = fieldwriter._format.fixed_value_size()
             lastfn = fieldname
-        fieldwriter.start_term(tbytes)
-        _fill_blocks(fieldwriter._postwriter, ids, weights, values, doclen)
-        fieldwriter.finish_term()
+        _write_term(fieldwriter, tbytes, ids, weights, values, doclen, fixed)
     if lastfn is not None:
         fieldwriter.finish_field()
 
@@ -401,27 +427,70 @@ def _doc_lengths(perdoc, fieldname: str) -> list[int]:  # type: ignore[no-untype
     return [table[b] for b in found] + [0] * (count + 1 - len(found))
 
 
-def _fill_blocks(postwriter, ids: array, weights: array, values: list[bytes], doclen: list[int]) -> None:  # type: ignore[no-untyped-def]
-    """Fill a W3PostingsWriter's block buffers as add_posting would, writing each full block.
+def _write_term(
+    fieldwriter, tbytes: bytes, ids: array, weights: array, values: list[bytes], doclen: list[int], fixed
+) -> None:  # type: ignore[no-untyped-def]
+    """One term's posting blocks and term info, the bytes W3PostingsWriter and
+    W3FieldWriter write for it posting by posting (start_term, add, finish_term).
 
-    add_posting writes a block when a posting arrives with the block full, so every
-    chunk but the last is written here; finish_term writes the last one."""
-    limit = postwriter._blocklimit
+    Their steps in bulk: blocks of _blocklimit postings (the last one's length
+    negative), each block's (delta ids, weights, values) pickled and compressed, its
+    info tuple pickled; the term's statistics summed block by block in their order.
+    """
+    postwriter, postfile = fieldwriter._postwriter, fieldwriter._postfile
+    limit, comp = postwriter._blocklimit, postwriter._compression
+    info = whoosh3.W3TermInfo()
+    info._minid = ids[0]
+    first = postfile.tell()
+    postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
     count = len(ids)
     for start in range(0, count, limit):
         end = start + limit
-        block_weights, block_values = weights[start:end], values[start:end]
-        postwriter._ids = ids[start:end]
-        postwriter._weights = array("f", block_weights)
-        # add_posting keeps only non-empty values
-        postwriter._values = block_values if all(block_values) else [v for v in block_values if v]
-        heaviest = max(block_weights)
-        postwriter._maxweight = heaviest if heaviest > 0 else 0
-        found = [n for n in map(doclen.__getitem__, postwriter._ids) if n] if doclen else []
-        postwriter._minlength = min(found) if found else None
-        postwriter._maxlength = max(found) if found else 0
-        if end < count:
-            postwriter._write_block()
+        block_ids, block_weights = ids[start:end], array("f", weights[start:end])
+        heaviest = max(weights[start:end])
+        heaviest = heaviest if heaviest > 0 else 0  # add_posting's running maximum from 0
+        found = [n for n in map(doclen.__getitem__, block_ids) if n] if doclen else []
+        shortest, longest = (min(found), max(found)) if found else (None, 0)
+        # W3TermInfo.add_block
+        info._weight += sum(block_weights)
+        info._df += len(block_ids)
+        info._minlength = shortest if info._minlength is None else min(info._minlength, shortest)
+        info._maxlength = max(info._maxlength, longest)
+        info._maxweight = max(info._maxweight, heaviest)
+        info._maxid = block_ids[-1]
+        # W3PostingsWriter._write_block
+        data = (
+            tuple(map(operator.sub, block_ids, itertools.chain((0,), block_ids))),
+            _mini_weights(block_weights),
+            _mini_values(values[start:end], fixed),
+        )
+        databytes = pickle.dumps(data, 2)
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        lengths = (length_to_byte(shortest), length_to_byte(longest))
+        infobytes = pickle.dumps((len(block_ids), block_ids[-1], heaviest, comp, *lengths), 2)
+        size = len(infobytes) + len(databytes)
+        postfile.write(pack_int(-size if end >= count else size) + infobytes + databytes)
+    info.set_extent(first, postfile.tell() - first)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
+
+
+def _mini_weights(weights: array) -> float | tuple[float, ...] | None:
+    """W3PostingsWriter._mini_weights: None when all are 1.0, one when all are equal."""
+    if weights.count(1.0) == len(weights):
+        return None
+    if weights.count(weights[0]) == len(weights):
+        return weights[0]  # type: ignore[no-any-return]
+    return tuple(weights)
+
+
+def _mini_values(values: list[bytes], fixed: int | None) -> tuple[bytes, ...] | bytes | None:
+    """W3PostingsWriter._mini_values of the values add_posting keeps (the non-empty ones)."""
+    if not all(values):
+        values = [v for v in values if v]
+    if fixed is None or fixed < 0:
+        return tuple(values)
+    return None if fixed == 0 else b"".join(values)
 
 
 class BulkSegmentWriter(SegmentWriter):
@@ -433,6 +502,41 @@ class BulkSegmentWriter(SegmentWriter):
 
     def add_reader(self, reader) -> None:  # type: ignore[no-untyped-def]
         raise NotImplementedError("a bulk writer builds fresh segments only")
+
+    def add_document(self, **fields) -> None:  # type: ignore[no-untyped-def]
+        """SegmentWriter.add_document with a field's postings given to the pool at once
+        rather than a tuple and a call each (no term vectors or separate spelling words)."""
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                if field.vector or field.separate_spelling():
+                    raise NotImplementedError(
+                        f"a bulk writer writes no vectors or spelling words ({fieldname})"
+                    )
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    freq = self.pool.add_field(fieldname, docnum, field.index(value), boost)
+                    length = freq if field.scorable else 0
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -6,6 +6,7 @@ Imports whoosh; only indexer.index uses it.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 
 from whoosh.analysis import (
@@ -116,7 +117,7 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
     one loop over the regex matches: the chain passes a Token object through five
     generators per word, which was most of the index-time analysis cost.
     """
-    seen: dict[str, list[tuple[int, int, int]]] = {}
+    seen: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # no empty list a word
     stem = _stem
     pos = -1  # the stop filter's renumbering: the first kept word keeps its own position
     shift = 0  # positions the compound parts before this word added
@@ -126,14 +127,14 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
             continue
         pos = i if pos < 0 else pos + 1
         at = pos + shift
-        start = match.start()
-        term = stem(word)
-        seen.setdefault(term, []).append((at, start, match.end()))
-        parts = _split_compound(word) if any(c in word for c in COMPOUND_JOINERS) else []
+        start, end = match.span()
+        seen[stem(word)].append((at, start, end))
+        # one regex search, not any() over a generator: this runs for every word
+        parts = _split_compound(word) if _has_joiner(word) else []
         offset = 0
         for k, part in enumerate(parts):
             offset = word.find(part, offset)
-            seen.setdefault(stem(part), []).append((at + k, start + offset, start + offset + len(part)))
+            seen[stem(part)].append((at + k, start + offset, start + offset + len(part)))
             offset += len(part)
         if parts:
             shift += len(parts) - 1
@@ -154,6 +155,7 @@ class _StemCache(dict[str, str]):
 
 _stem = _StemCache().__getitem__
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+_has_joiner = re.compile(f"[{re.escape(COMPOUND_JOINERS)}]").search
 _STOPS = INDEX_STOP_WORDS
 _FAST = story_analyzer()
 

@@ -25,8 +25,13 @@ from whoosh.index import Index
 from . import clusterstore
 from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
 from .builds import BuildReport, accepted_stories
+from .bulkwrite import bulk_writer
 from .locking import index_lock
-from .patches import release_writer, toc_names, unlocked_writer  # (importing it checks the Whoosh version)
+from .patches import (  # (importing it checks the Whoosh version)
+    release_writer,
+    toc_names,
+    unlocked_writer,
+)
 from .search import IndexMissingError
 from .story import Story
 
@@ -256,6 +261,7 @@ def build_index(
     on_progress: Callable[[int], None] | None = None,
     take_lock: bool = True,
     expected: int | None = None,
+    whoosh_writer: bool = False,
 ) -> BuildReport:
     """Build a fresh generation from `stories` and swap it in atomically.
 
@@ -263,6 +269,8 @@ def build_index(
     not be read; those are counted as skipped. Pass take_lock=False when the
     caller already holds `index_lock`. `expected` (a story count) lets small
     builds skip the process pool, whose start-up and merge cost more than it saves.
+    whoosh_writer=True writes through Whoosh's own posting pool instead of the bulk
+    writer (bulkwrite.bulk_writer): the same files, slower; the reference for tests.
     """
     if expected is not None and expected < SMALL_BUILD:
         procs = 1
@@ -274,9 +282,8 @@ def build_index(
         tmp = index_dir / f".gen-{stamp}"
         tmp.mkdir(parents=True)
         try:
-            _write_generation(
-                tmp, clusterstore.label_stream(stories, tmp, procs), report, procs, limitmb, on_progress
-            )
+            labelled = clusterstore.label_stream(stories, tmp, procs)
+            _write_generation(tmp, labelled, report, procs, limitmb, on_progress, whoosh_writer)
             gen = index_dir / f"gen-{stamp}"
             os.replace(tmp, gen)
             _swap_current(index_dir, gen)
@@ -295,14 +302,18 @@ def _write_generation(
     procs: int,
     limitmb: int,
     on_progress: Callable[[int], None] | None,
+    whoosh_writer: bool = False,
 ) -> None:
     ix = whoosh_index.create_in(str(folder), make_schema())
     # compound=False: searchers map segment files instead of copying them into memory
     options: dict[str, object] = {"limitmb": limitmb, "compound": False}
-    if procs > 1:
-        # multisegment avoids a known IndexError of the multi-process merge
-        options.update(procs=procs, multisegment=True)
-    writer = ix.writer(**options)
+    if whoosh_writer:
+        if procs > 1:
+            # multisegment avoids a known IndexError of the multi-process merge
+            options.update(procs=procs, multisegment=True)
+        writer = ix.writer(**options)
+    else:
+        writer = bulk_writer(ix, procs, **options)  # multisegment too when procs > 1
     words: set[str] = set()
     lexicons = 0
     try:

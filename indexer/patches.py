@@ -383,3 +383,16 @@ def toc_names(ix) -> TocNames:  # type: ignore[no-untyped-def]
         toc_file=whoosh_index.TOC._pattern(ix.indexname),
         segment_file=whoosh_index.TOC._segment_pattern(ix.indexname),
     )
+
+
+def doc_lengths(perdoc, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Every document's length in a field as doc_field_length gives it (0: none)."""
+    if perdoc is None:
+        return []
+    count = perdoc.doc_count_all()
+    if not count:
+        return []
+    _doc_field_length(perdoc, 0, fieldname)  # loads and keeps the column
+    found = perdoc._wire_lengths[fieldname]
+    table = [0] + [byte_to_length(b) for b in range(1, 256)]
+    return [table[b] for b in found] + [0] * (count + 1 - len(found))

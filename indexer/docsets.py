@@ -20,12 +20,12 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
-from .collapse import read_column
 from .facets import place_key, rank_counts
 from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
 from .search import FACET_FIELDS, FacetCount, SearchRequest
+from .segmentcolumns import SegmentColumns, read_column
 
 FACET_LIMIT = 20
 # Query terms (after wildcard expansion) looked up for highlighting.
@@ -43,15 +43,15 @@ class Columns:
     place_key: list[str] = field(default_factory=list)  # facets.place_key of each place
 
     @classmethod
-    def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
+    def read(cls, reader, cache: SegmentColumns | None = None) -> Columns:  # type: ignore[no-untyped-def]
         # per segment: Whoosh's multi-segment reader skips segments without the column
-        place = read_column(reader, "place_facet", "")
+        place = read_column(reader, "place_facet", "", cache=cache)
         keys = {value: place_key(value) for value in set(place)}
         return cls(
-            agency=read_column(reader, "agency_facet", ""),
+            agency=read_column(reader, "agency_facet", "", cache=cache),
             place=place,
-            year=read_column(reader, "year", ""),
-            date=read_column(reader, "date", MISSING_DATE, translate=False),
+            year=read_column(reader, "year", "", cache=cache),
+            date=read_column(reader, "date", MISSING_DATE, translate=False, cache=cache),
             place_key=[keys[value] for value in place],
         )
 

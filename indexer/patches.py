@@ -1,10 +1,10 @@
 """Every use of Whoosh internals, in one place, for the one Whoosh we pin.
 
 whoosh-reloaded is unmaintained, so its fixes are ours: a faster length lookup
-patched into its segment reader, posting ids read block by block, the terms a
-prefix stands for, a deadline inside the filtering collector, highlighting
-narrowed to some hits, writers without Whoosh's lock, the names of an index's
-files. Each touches private attributes that only this version is known to have,
+patched into its segment reader, posting ids read block by block, a segment's
+column read in one go, the terms a prefix stands for, a deadline inside the
+filtering collector, highlighting narrowed to some hits, writers without Whoosh's
+lock, the names of an index's files. Each touches private attributes that only this version is known to have,
 so importing this module checks the version and refuses another.
 """
 

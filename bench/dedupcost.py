@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import resource
 import subprocess
 import sys
@@ -57,15 +58,17 @@ ADD_PAGES = 3
 def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
     """`wire add page.html` in a fresh process, until the story is searchable (ms).
 
-    Two clocks: until a searcher opened afterwards in this process finds it (a fresh
-    reader, the worst case), and until the searcher a running `wire serve` would hold,
-    opened before the add, finds it (it reopens only what changed).
+    Three clocks: the process alone (with its CPU time, steadier on a busy machine),
+    until a searcher opened afterwards in this process finds it (a fresh reader, the
+    worst case), and until the searcher a running `wire serve` would hold, opened
+    before the add, finds it (it reopens only what changed).
     """
     from indexer.search import SearchRequest
     from indexer.searching import WhooshSearch
 
     wire = Path(sys.executable).with_name("wire")
-    fresh, running, process = [], [], []
+    fresh, running, process, cpu = [], [], [], []
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
@@ -78,6 +81,7 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
             if warm:  # a server's searcher, open and used before the add
                 backend = WhooshSearch(index_dir)
                 backend.search(SearchRequest("zqxwarmup", collapse=False))
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(
                 [str(wire), "add", "--corpus", str(corpus), "--index", str(index_dir), str(page)],
@@ -85,6 +89,8 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
                 capture_output=True,
             )
             process.append(1000 * (time.perf_counter() - started))
+            done = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(1000 * (done.ru_utime + done.ru_stime - children.ru_utime - children.ru_stime))
             if not warm:
                 backend = WhooshSearch(index_dir)
             found = backend.search(SearchRequest(token, collapse=False)).hits
@@ -97,10 +103,17 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
         ms = ", ".join(f"{s:.0f}" for s in samples)
         return f"{ms} ms (median {sorted(samples)[len(samples) // 2]:.0f} ms)"
 
-    print(f"wire add page.html at {len(stories):,} stories:")
+    loads = f"load average {load_before} before, {load_average()} after"
+    print(f"wire add page.html at {len(stories):,} stories ({loads}):")
     print(f"  the wire process alone: {listed(process)}")
+    print(f"  CPU time of the wire process (user + system): {listed(cpu)}")
     print(f"  until a searcher opened afterwards finds it: {listed(fresh)}")
     print(f"  until a running server's searcher finds it: {listed(running)}")
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average: other work slows a fresh process's wall time."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def outlet_page(story: Story, token: str) -> str:

@@ -3,6 +3,7 @@ options, calls one library function and prints."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -128,11 +129,24 @@ def notify(line: str) -> None:
     click.echo(line, err=True)
 
 
+class SilentBar(contextlib.nullcontext):  # type: ignore[type-arg]
+    """A progress bar that shows nothing, for output that is not a terminal."""
+
+    def __enter__(self) -> SilentBar:
+        return self
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+
 def progress_bar(total: int | None, desc: str):  # type: ignore[no-untyped-def]
-    """A tqdm bar on a terminal, silent otherwise."""
+    """A tqdm bar on a terminal, silent otherwise (without importing tqdm: 15-40 ms of
+    a `wire add` run by a scraper)."""
+    if not sys.stderr.isatty():
+        return SilentBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=" stories", disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(total=total, desc=desc, unit=" stories", leave=False)
 
 
 @click.group()

@@ -2,8 +2,7 @@
 
 Works on document numbers and per-document arrays read once per index version
 (as docsets.py does for facets), so collapsing costs set work in memory, never a
-stored-field read per match. The reader is any object with `column_reader` and
-`schema` (a Whoosh reader), so this module does not import Whoosh.
+stored-field read per match.
 """
 
 from __future__ import annotations
@@ -14,51 +13,50 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .segmentcolumns import SegmentColumns
+
 
 @dataclass(frozen=True)
 class ClusterColumn:
-    """Each document's cluster id, its cluster's size, and whether it is the lead copy;
-    `codes` numbers the clusters (a document without one gets -1) for collapse_docs."""
+    """Each document's cluster id and lead mark ("1" on the lead copy), per segment the
+    live copies of each cluster (a replaced story's old copy is deleted, not gone), and
+    for collapse_docs `codes` numbering the clusters (-1: none) and `leads` as booleans."""
 
     cluster: list[str]
-    size: Counter[str]
-    lead: list[bool]
+    lead: list[str]
+    sizes: tuple[Counter[str], ...]
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     leads: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @classmethod
-    def read(cls, reader) -> ClusterColumn:  # type: ignore[no-untyped-def]
+    def read(cls, reader, cache: SegmentColumns | None = None) -> ClusterColumn:  # type: ignore[no-untyped-def]
         if "cluster" not in reader.schema or "cluster_lead" not in reader.schema:
-            return cls([], Counter(), [])  # an index built before clustering
-        cluster = read_column(reader, "cluster", "")
-        lead = [bool(v) for v in read_column(reader, "cluster_lead", "")]
-        size = Counter(c for c in cluster if c)
+            return cls([], [], ())  # an index built before clustering
+        cache = cache or SegmentColumns()
+        cluster = cache.read(reader, "cluster", "")
+        lead = cache.read(reader, "cluster_lead", "")
+
+        def live_sizes(sub) -> Counter[str]:  # type: ignore[no-untyped-def]
+            values = cache.segment(sub, "cluster", "")
+            size = Counter(values)
+            for d in sub.deleted_docs_set if sub.has_deletions() else ():
+                size[values[d]] -= 1
+            del size[""]
+            return size
+
+        sizes = tuple(cache.derived(sub, "cluster sizes", live_sizes) for sub, _ in reader.leaf_readers())
         numbers: dict[str, int] = {"": -1}
         codes = np.fromiter(
             (numbers.setdefault(c, len(numbers) - 1) for c in cluster), np.int64, len(cluster)
         )
-        return cls(cluster, size, lead, codes, np.array(lead, dtype=bool))
+        return cls(cluster, lead, sizes, codes, np.array([bool(v) for v in lead], dtype=bool))
 
     def copies(self, docnum: int) -> int:
         """Stories in this document's cluster (1 for a story carried once)."""
         if docnum >= len(self.cluster) or not self.cluster[docnum]:
             return 1
-        return self.size[self.cluster[docnum]]
-
-
-def read_column(reader, fieldname: str, default: object, translate: bool = True) -> list:  # type: ignore[no-untyped-def,type-arg]
-    """A column's value for every document, segment by segment.
-
-    Whoosh's multi-segment column reader leaves out segments that lack the column
-    (an added batch with no lead copy in it), shifting every later document.
-    """
-    values: list = []  # type: ignore[type-arg]
-    for sub, _offset in reader.leaf_readers():
-        if sub.has_column(fieldname):
-            values.extend(sub.column_reader(fieldname, translate=translate))
-        else:
-            values.extend([default] * sub.doc_count_all())
-    return values
+        key = self.cluster[docnum]
+        return sum(size[key] for size in self.sizes)
 
 
 def collapse_docs(docs: Collection[int], col: ClusterColumn) -> set[int]:

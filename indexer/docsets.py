@@ -20,13 +20,13 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
-from .collapse import read_column
 from .facets import place_key, rank_counts
 from .fastscore import PostingArrays
 from .index import MISSING_DATE
 from .patches import expanded_terms, posting_ids
 from .phrases import contains_sorted, is_array_phrase, phrase_btexts, phrase_docs
 from .search import FACET_FIELDS, FacetCount, SearchRequest
+from .segmentcolumns import SegmentColumns, read_column
 
 FACET_LIMIT = 20
 # Query terms (after wildcard expansion) looked up for highlighting.
@@ -65,16 +65,17 @@ class Columns:
     coded: dict[str, Coded] = field(default_factory=dict)  # the facet columns, for counting
 
     @classmethod
-    def read(cls, reader) -> Columns:  # type: ignore[no-untyped-def]
+    def read(cls, reader, cache: SegmentColumns | None = None) -> Columns:  # type: ignore[no-untyped-def]
         # per segment: Whoosh's multi-segment reader skips segments without the column
-        place = read_column(reader, "place_facet", "")
+        place = read_column(reader, "place_facet", "", cache=cache)
         keys = {value: place_key(value) for value in set(place)}
-        agency, year = read_column(reader, "agency_facet", ""), read_column(reader, "year", "")
+        agency = read_column(reader, "agency_facet", "", cache=cache)
+        year = read_column(reader, "year", "", cache=cache)
         return cls(
             agency=agency,
             place=place,
             year=year,
-            date=read_column(reader, "date", MISSING_DATE, translate=False),
+            date=read_column(reader, "date", MISSING_DATE, translate=False, cache=cache),
             place_key=[keys[value] for value in place],
             coded={"agency": Coded.of(agency), "place": Coded.of(place), "year": Coded.of(year)},
         )

@@ -16,7 +16,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, HTMLParser, document_fromstring
 
-from . import htmlmeta
+from . import dateguess, htmlmeta
 from .encoding import decode_html, read_page_bytes, sniff_binary
 from .limits import MAX_PAGE_BYTES
 from .story import BadStoryError, Story
@@ -189,6 +189,6 @@ def extract_html(html: bytes | str, *, url: str | None = None) -> Story:
         body, id=page_id(raw), title=title, date=date, url=page_url, source=site, chrome_above=False
     )
     # htmldate's guess ranks below the story's own dateline, which story_from_text read.
-    if story.date is None and (guessed := htmlmeta.guess_date(tree, page_url)):
+    if story.date is None and (guessed := dateguess.guess_date(tree, page_url)):
         story = story.replace(date=guessed)
     return story

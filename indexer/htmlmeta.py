@@ -12,10 +12,8 @@ import html
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import urlsplit
 
-from htmldate import find_date as htmldate_find_date
 from lxml.html import HtmlElement
 
 # --- JSON-LD ---------------------------------------------------------------------------
@@ -113,15 +111,6 @@ URL_NAMED_DATE_RE = re.compile(
     rf"/(?P<y>(?:19|20)\d\d)/(?P<m>{_MONTH_ALT})/(?P<d>[0-3]?\d)(?:[/_.-]|$)", re.I
 )
 URL_COMPACT_DATE_RE = re.compile(r"[/_-](?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)(?:[/_.-]|$)")
-
-# htmldate, the last resort when the page has no structured date: fast mode (no
-# free-text scan), publication not modification date, and a fixed upper bound so
-# the answer never depends on today's date (its default is the end of today).
-HTMLDATE_OPTIONS: dict[str, Any] = {
-    "extensive_search": False,
-    "original_date": True,
-    "max_date": "2099-12-31",
-}
 
 
 def meta_content(tree: HtmlElement, names: list[str]) -> Iterator[str]:
@@ -318,16 +307,6 @@ def find_date(tree: HtmlElement, url: str = "") -> dt.date | None:
     if url and (date := date_from_url(url)):
         return date
     return next(filter(None, map(parse_meta_date, date_candidates(tree))), None)
-
-
-def guess_date(tree: HtmlElement, url: str = "") -> dt.date | None:
-    """htmldate's guess at the publication date (for pages with no structured date)."""
-    # Given a tree (never a URL string) htmldate fetches nothing and prunes a copy.
-    found = htmldate_find_date(tree, url=url or None, **HTMLDATE_OPTIONS)
-    if not found:
-        # the extensive search trafilatura itself runs: slower, so only when the fast one found nothing
-        found = htmldate_find_date(tree, url=url or None, **{**HTMLDATE_OPTIONS, "extensive_search": True})
-    return dt.date.fromisoformat(found) if found else None
 
 
 def find_url(tree: HtmlElement) -> str:

@@ -3,9 +3,10 @@
 whoosh-reloaded is unmaintained, so its fixes are ours: a faster length lookup
 patched into its segment reader, posting ids, weights, positions and snippet
 character spans read block by block (the spans patched into its highlighter),
-the terms a prefix stands for, a deadline inside the filtering collector,
-highlighting narrowed to some hits, writers without Whoosh's lock, the names of
-an index's files. Each touches private attributes that only this version is known to have,
+a segment's column read in one go, the terms a prefix stands for, a deadline
+inside the filtering collector, highlighting narrowed to some hits, writers without
+Whoosh's lock, the names of an index's files. Each touches private attributes that
+only this version is known to have,
 so importing this module checks the version and refuses another.
 """
 
@@ -19,6 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from importlib import metadata
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 PINNED_DISTRIBUTION = "whoosh-reloaded"
@@ -55,7 +57,8 @@ from whoosh import collectors, highlight  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
-from whoosh.columns import NumericColumn  # noqa: E402
+from whoosh.columns import NumericColumn, VarBytesColumn  # noqa: E402
+from whoosh.fields import ID  # noqa: E402
 from whoosh.formats import Characters  # noqa: E402
 from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
@@ -274,6 +277,37 @@ def length_table():  # type: ignore[no-untyped-def]
 def segment_key(reader) -> str:  # type: ignore[no-untyped-def]
     """The id of a segment reader's segment: the same for every searcher of one index version."""
     return reader.segment().segment_id()  # type: ignore[no-any-return]
+
+
+def column_values(reader, fieldname: str, translate: bool = True) -> list[Any]:  # type: ignore[no-untyped-def]
+    """One segment's column, every document's value, as its column reader gives them.
+
+    Whoosh reads a column one value at a time (a seek and a read each: 0.4 s for the
+    cluster column of 200,000 stories); a bytes column is one run of values and a
+    number column one array, so both are read in one go here.
+    """
+    raw = reader.column_reader(fieldname, translate=False)
+    if isinstance(raw, VarBytesColumn.Reader) and (not translate or isinstance(reader.schema[fieldname], ID)):
+        data, bounds = _var_bytes(raw)
+        if translate and data.isascii():  # one character a byte: slice the decoded text
+            text = data.decode("ascii")
+            return [text[start:end] for start, end in bounds]
+        values = [data[start:end] for start, end in bounds]
+        return [v.decode("utf-8") for v in values] if translate else values
+    if isinstance(raw, NumericColumn.Reader) and not translate and raw._typecode in "qQiIlL":
+        n = reader.doc_count_all()
+        count = min(raw._count, n)
+        data = raw._dbfile.get(raw._basepos, count * raw._fixedlen)
+        found = np.frombuffer(data, dtype=np.dtype(raw._typecode).newbyteorder(">")).tolist()
+        return found + [raw._default] * (n - count)  # type: ignore[no-any-return]
+    return list(reader.column_reader(fieldname, translate=translate))
+
+
+def _var_bytes(raw) -> tuple[bytes, Iterator[tuple[int, int]]]:  # type: ignore[no-untyped-def]
+    """The data of a VarBytesColumn reader, read at once, and each value's (start, end) in it."""
+    ends = list(accumulate(raw._lengths))
+    data = raw._dbfile.get(raw._basepos, ends[-1]) if ends else b""
+    return data, zip([0, *ends[:-1]], ends, strict=True)
 
 
 class BM25Parameters(NamedTuple):

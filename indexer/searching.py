@@ -55,6 +55,7 @@ from .search import (
     Timeline,
 )
 from .searchers import Reading, SearcherPool
+from .segmentcolumns import SegmentColumns
 from .story import Story
 from .suggest import suggest_query
 from .timeline import build_timeline
@@ -88,6 +89,7 @@ class WhooshSearch:
         self._ranking = ranking
         self._fast_scoring = fast_scoring
         self._cache = VersionCache(result_cache_size)
+        self._segments = SegmentColumns()  # outlives versions: an add re-reads only its segment
         self._pool = SearcherPool(self.index_dir, ranking.weighting)
 
     def searcher(self):  # type: ignore[no-untyped-def]
@@ -107,10 +109,14 @@ class WhooshSearch:
         )
 
     def _columns(self, r: Reading) -> Columns:
-        return self._cache.value(r.version, "columns", lambda: Columns.read(r.searcher.reader()))
+        return self._cache.value(
+            r.version, "columns", lambda: Columns.read(r.searcher.reader(), self._segments)
+        )
 
     def _clusters(self, r: Reading) -> ClusterColumn:
-        return self._cache.value(r.version, "clusters", lambda: ClusterColumn.read(r.searcher.reader()))
+        return self._cache.value(
+            r.version, "clusters", lambda: ClusterColumn.read(r.searcher.reader(), self._segments)
+        )
 
     def _vocabulary(self, r: Reading) -> list[str]:
         """Every word the index knows, for "Did you mean"."""

@@ -7,10 +7,11 @@ import gzip
 import hashlib
 from pathlib import Path
 
+import htmldate.extractors
 import pytest
 
 from bench.extract import load_aeb, score_texts, shared_data_dir
-from indexer import htmlmeta
+from indexer import dateguess, htmlmeta
 from indexer.encoding import decode_html, read_page_bytes
 from indexer.extract import extract_html, page_id
 from indexer.limits import MAX_PAGE_BYTES
@@ -198,6 +199,36 @@ FEB19 = dt.date(2024, 2, 19)
 )
 def test_date(html: str, url: str | None, date: dt.date | None) -> None:
     assert extract_html(html, url=url).date == date
+
+
+# Text htmldate's own rules cannot read, so it asks dateparser (each string passes its gate).
+DATEPARSER_TEXTS = [
+    "19 फ़रवरी 2024",  # Hindi
+    "19 февраля 2024 г.",  # Russian
+    "19 de febrero de 2024",  # Spanish
+    "Feb. 19th, 2024, 9:30 a.m. EST",
+    "Mon 19 Feb 24",
+    "Updated: 19-Feb.-2024",
+    "Avg shrs 13.1 mln vs 13.0 mln",
+]
+
+
+@pytest.mark.parametrize("text", DATEPARSER_TEXTS)
+def test_dateparser_locales_as_all(text: str) -> None:
+    """Asking only the locales that name a month or day in the text finds what all 205 find."""
+    from dateparser import DateDataParser
+
+    every = DateDataParser(settings=dateguess.DATEPARSER_SETTINGS)
+    want = every.get_date_data(text)["date_obj"]
+    assert dateguess.NamedLocaleParser().get_date_data(text)["date_obj"] == want
+    assert dateguess.date_locales(text)[0] == "en"
+
+
+def test_free_text_date_in_another_script() -> None:
+    # htmldate reaches dateparser through our parser (its own would try every locale)
+    assert isinstance(htmldate.extractors.get_external_parser(), dateguess.NamedLocaleParser)
+    html = page(before="<p class='x'>19 फ़रवरी 2024</p>", lead=PARAGRAPHS[0])
+    assert extract_html(html).date == FEB19
 
 
 @pytest.mark.parametrize(

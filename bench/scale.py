@@ -11,6 +11,7 @@ same query mix on both, in one run:
 
     .venv/bin/python -m bench.scale [--stories 50000] [--http-queries 400] [--json FILE]
                                     [--collections modapte_test,cisi,cran,med] [--no-relevance]
+                                    [--backends whoosh,sphinx]
 
 Sphinx servers: the WIRE_SPHINX_* ones when set, else three searchd started in a
 temporary folder (tests/sphinxd.py) and stopped at the end.
@@ -100,13 +101,15 @@ def time_http(index_dir: Path, queries: list[BenchQuery], config: BackendConfig)
         return {**row, "worker_peak_mb": peak_worker_mb(server.pid)}
 
 
-def run_scale(n: int, work: Path, config: BackendConfig, http_queries: int, own_servers: bool) -> dict:
-    """Both backends on the same n stories: build, size, queries, add, HTTP."""
+def run_scale(
+    n: int, work: Path, config: BackendConfig, http_queries: int, own_servers: bool, backends: list[str]
+) -> dict:
+    """The backends on the same n stories: build, size, queries, add, HTTP."""
     stories = list(scaled_corpus(load_reuters_stories(), n))
     raw_mb = sum(len(s.title.encode()) + len(s.body.encode()) for s in stories) / 1e6
     queries = query_mix([s.date for s in stories if s.date])
     out: dict[str, dict] = {}
-    for name in ("whoosh", "sphinx"):
+    for name in backends:
         folder = work / f"index-{name}"
         engine = WireEngine(folder) if name == "whoosh" else SphinxEngine(folder, config)
         print(f"[{n}] {name}: building", file=sys.stderr)
@@ -191,13 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collections", default=",".join(RELEVANCE_COLLECTIONS))
     parser.add_argument("--no-relevance", action="store_true")
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--backends", default="whoosh,sphinx", help="comma-separated subset of whoosh,sphinx")
     args = parser.parse_args(argv)
     report: dict[str, object] = {"machine": machine_info()}
     own = not (os.environ.get("WIRE_SPHINX_SEARCH") and os.environ.get("WIRE_SPHINX_SHARDS"))
     with tempfile.TemporaryDirectory(prefix="wire-bench-scale-") as tmp, sphinx_servers(Path(tmp)) as config:
         work = Path(tmp)
         if not args.no_scale:
-            report["scale"] = run_scale(args.stories, work, config, args.http_queries, own)
+            backends = [b for b in args.backends.split(",") if b in ("whoosh", "sphinx")]
+            report["scale"] = run_scale(args.stories, work, config, args.http_queries, own, backends)
         if not args.no_relevance:
             report["relevance"] = run_relevance([c for c in args.collections.split(",") if c], work, config)
     if args.json:

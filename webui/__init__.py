@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(intake.bp)
+    if app.config["ACCEPT_PAGES"]:
+        intake.warm_up()
     app.after_request(add_security_headers)
     return app
 

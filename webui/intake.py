@@ -6,6 +6,7 @@ it writes to the archive, so it is for loopback and trusted callers only.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -13,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from indexer.ingest import AddReport, add_pages
 from indexer.limits import MAX_PAGE_BYTES
 from indexer.locking import IndexBusyError
+from indexer.story import BadStoryError
 
 bp = Blueprint("intake", __name__, url_prefix="/api")
 
@@ -21,6 +23,23 @@ TOO_LARGE = f"The page is larger than {MAX_PAGE_BYTES // 2**20} MB (the page lim
 # a name for the page in the report when the caller gives none (?name=)
 DEFAULT_NAME = "page"
 RETRY_AFTER_SECONDS = "5"
+
+
+# A page extracted once at start: the extractor's first page pays for imports and
+# lazily built parsers (0.26 s and 0.16 s here), later ones about 5 ms.
+WARM_UP_PAGE = (
+    b"<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
+    b"<p>LONDON, March 3 (Reuters) - The extractor reads one page before the first caller's.</p>"
+    b"<p>It is never stored or indexed.</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Extract WARM_UP_PAGE now, before gunicorn forks its workers, so no caller waits for it."""
+    from indexer.extract import extract_html
+
+    with suppress(BadStoryError):
+        extract_html(WARM_UP_PAGE)
 
 
 @bp.post("/pages")

@@ -81,11 +81,7 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        for k in range(2 * ADD_PAGES):
-            story = stories[(k + 1) * len(stories) // (2 * ADD_PAGES + 2)]
-            token = f"zqxpage{k}{time.time_ns() % 10**6}"
-            page = Path(tmp) / f"page{k}.html"
-            page.write_text(outlet_page(story, token), encoding="utf-8")
+        for k, (page, token) in enumerate(bench_pages(Path(tmp), stories, 2 * ADD_PAGES, "page")):
             warm = k % 2 == 1
             if warm:  # a server's searcher, open and used before the add
                 backend = WhooshSearch(index_dir)

@@ -18,6 +18,7 @@ import pytest
 from indexer.ingest import reindex
 from indexer.limits import MAX_PAGE_BYTES
 from tests.test_browser import free_port, running_server
+from webui import create_app
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 SEED_STORY = Path(__file__).parent / "fixtures" / "stories" / "reuters_cleveland_steel.txt"
@@ -115,12 +116,13 @@ def test_two_concurrent_posts_both_land(accepting):
     ],
     ids=["empty", "png", "no-article", "over-20-mb"],
 )
-def test_a_bad_page_is_refused_with_its_reason(client, app, tmp_path, body, status, reason):
-    app.config.update(ACCEPT_PAGES=True, CORPUS=str(tmp_path / "corpus"))
+def test_a_bad_page_is_refused_with_its_reason(dirs, body, status, reason):
+    root, index = dirs
+    client = create_app({"INDEX": str(index), "CORPUS": str(root), "ACCEPT_PAGES": True}).test_client()
     response = client.post("/api/pages", data=body)
     assert response.status_code == status
     assert reason.lower() in response.get_json()["error"].lower()
-    assert not (tmp_path / "corpus").exists() or not list((tmp_path / "corpus").rglob("*.txt"))
+    assert [p.name for p in root.rglob("*") if p.is_file()] == [SEED_STORY.name]  # nothing written
 
 
 def test_pages_are_refused_unless_the_server_accepts_them(dirs, tmp_path):

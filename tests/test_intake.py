@@ -95,8 +95,16 @@ def test_posted_page_is_searchable_at_once_and_a_copy_joins_its_cluster(acceptin
     assert (status, report["added"], report["duplicates"]) == (200, [], ["again.html"])
 
 
-def test_two_concurrent_posts_both_land(accepting):
-    base = accepting
+@pytest.mark.parametrize("workers", ["1", "2"], ids=["threads-of-one-process", "two-processes"])
+def test_two_concurrent_posts_both_land(dirs, tmp_path, workers):
+    root, index = dirs
+    options = ("--accept-pages", "--corpus", str(root), "--workers", workers)
+    with running_server(index, tmp_path / "serve.log", *options) as (base, _):
+        check_concurrent_posts(base)
+
+
+def check_concurrent_posts(base: str) -> None:
+    """Two pages posted at once: the writer lock lets one write at a time, both land."""
     bodies = [HARBOUR.read_bytes(), (PAGES / "glacier-survey.htm").read_bytes()]
     with ThreadPoolExecutor(2) as pool:
         answers = list(pool.map(lambda body: post(base, body), bodies))

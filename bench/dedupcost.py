@@ -11,18 +11,24 @@ index built from the same corpus), `wire add page.html` end to end: a fresh `wir
 process per page, timed from its start until a search finds the page's story.
 
     .venv/bin/python -m bench.dedupcost --stories 200000 --add-to /tmp/index-200k [--no-bulk]
+
+With `--server` as well, the same six pages through a running `wire serve --accept-pages`
+(the resident writer): POST /api/pages until /api/search on that server finds the story,
+then six more with `wire add --server` (the process, and until the server finds it).
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.common import load_reuters_stories, reuters_dir
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, default=200_000)
     parser.add_argument("--add-to", type=Path, help="an index of the same corpus: time `wire add` on it")
     parser.add_argument("--no-bulk", action="store_true", help="skip the bulk clustering pass")
+    parser.add_argument("--server", action="store_true", help="with --add-to: through `wire serve` only")
     args = parser.parse_args(argv)
     if not reuters_dir().is_dir():
         print(f"skipped: no Reuters-21578 at {reuters_dir()}")
@@ -47,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     stories = list(scaled_corpus(base, args.stories))
     if not args.no_bulk:
         bulk_and_one_add(stories)
-    if args.add_to:
+    if args.add_to and args.server:
+        time_server_add(args.add_to, stories)
+    elif args.add_to:
         time_wire_add(args.add_to, stories)
     return 0
 
@@ -72,11 +81,7 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
-        for k in range(2 * ADD_PAGES):
-            story = stories[(k + 1) * len(stories) // (2 * ADD_PAGES + 2)]
-            token = f"zqxpage{k}{time.time_ns() % 10**6}"
-            page = Path(tmp) / f"page{k}.html"
-            page.write_text(outlet_page(story, token), encoding="utf-8")
+        for k, (page, token) in enumerate(bench_pages(Path(tmp), stories, 2 * ADD_PAGES, "page")):
             warm = k % 2 == 1
             if warm:  # a server's searcher, open and used before the add
                 backend = WhooshSearch(index_dir)
@@ -99,16 +104,85 @@ def time_wire_add(index_dir: Path, stories: list[Story]) -> None:
             if not found:
                 raise RuntimeError(f"the added page {page.name} was not found")
 
-    def listed(samples: list[float]) -> str:
-        ms = ", ".join(f"{s:.0f}" for s in samples)
-        return f"{ms} ms (median {sorted(samples)[len(samples) // 2]:.0f} ms)"
-
     loads = f"load average {load_before} before, {load_average()} after"
     print(f"wire add page.html at {len(stories):,} stories ({loads}):")
     print(f"  the wire process alone: {listed(process)}")
     print(f"  CPU time of the wire process (user + system): {listed(cpu)}")
     print(f"  until a searcher opened afterwards finds it: {listed(fresh)}")
     print(f"  until a running server's searcher finds it: {listed(running)}")
+
+
+def bench_pages(folder: Path, stories: list[Story], n: int, tag: str) -> list[tuple[Path, str]]:
+    """`n` outlet pages of stories spread over the corpus: (file, its unique word)."""
+    pages = []
+    for k in range(n):
+        story = stories[(k + 1) * len(stories) // (n + 2)]
+        token = f"zqx{tag}{k}{time.time_ns() % 10**6}"
+        page = folder / f"{tag}{k}.html"
+        page.write_text(outlet_page(story, token), encoding="utf-8")
+        pages.append((page, token))
+    return pages
+
+
+def found_on(port: int, token: str) -> bool:
+    """Does the server's /api/search (collapsed, as people search) find the word?"""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q={token}", timeout=60) as r:
+        return json.loads(r.read())["total"] > 0
+
+
+def until_found(port: int, token: str, started: float) -> float:
+    """ms from `started` until the server finds `token` (polled; at most 10 s)."""
+    while not found_on(port, token):
+        if time.perf_counter() - started > 10:
+            raise RuntimeError(f"the server did not find {token} in 10 s")
+    return 1000 * (time.perf_counter() - started)
+
+
+def time_server_add(index_dir: Path, stories: list[Story]) -> None:
+    """Pages added through a running `wire serve --accept-pages` (default workers)."""
+    from bench.httpload import free_port, running, wire_command
+
+    wire = Path(sys.executable).with_name("wire")
+    posted, post_found, process, process_found = [], [], [], []
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        cmd = wire_command(index_dir, port) + ["--accept-pages", "--corpus", str(corpus)]
+        with running(cmd, port):
+            for k in range(8):  # every worker's searcher opened and used, as a running server's is
+                found_on(port, f"zqxwarmup{k}")
+            load_before = load_average()
+            for page, token in bench_pages(Path(tmp), stories, 2 * ADD_PAGES, "post"):
+                started = time.perf_counter()
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/api/pages", data=page.read_bytes(), method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=120) as r:
+                    assert json.loads(r.read())["added"], page
+                posted.append(1000 * (time.perf_counter() - started))
+                post_found.append(until_found(port, token, started))
+            for page, token in bench_pages(Path(tmp), stories, 2 * ADD_PAGES, "cli"):
+                started = time.perf_counter()
+                subprocess.run(
+                    [str(wire), "add", "--server", f"http://127.0.0.1:{port}", str(page)],
+                    check=True,
+                    capture_output=True,
+                )
+                process.append(1000 * (time.perf_counter() - started))
+                process_found.append(until_found(port, token, started))
+    loads = f"load average {load_before} before, {load_average()} after"
+    print(f"pages through a running wire serve --accept-pages at {len(stories):,} stories ({loads}):")
+    print(f"  POST /api/pages answered: {listed(posted)}")
+    print(f"  POST until /api/search on the server finds it: {listed(post_found)}")
+    print(f"  the wire add --server process: {listed(process)}")
+    print(f"  wire add --server until the server finds it: {listed(process_found)}")
+
+
+def listed(samples: list[float]) -> str:
+    """Samples in ms and their median."""
+    ms = ", ".join(f"{s:.0f}" for s in samples)
+    return f"{ms} ms (median {sorted(samples)[len(samples) // 2]:.0f} ms)"
 
 
 def load_average() -> str:

@@ -48,6 +48,7 @@ from .ingest import (
 )
 from .limits import MAX_PAGELEN
 from .locking import IndexBusyError
+from .remoteadd import RemoteAddError, send_pages
 from .search import (
     DEFAULT_INDEX_DIR,
     DEFAULT_PAGELEN,
@@ -83,6 +84,10 @@ corpus_option = folder_option("--corpus", "corpus_dir", "WIRE_CORPUS", DEFAULT_C
 index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX_DIR, "Index")
 
 
+# library errors a person can act on: their message is the whole answer
+USER_ERRORS = (SearchError, IndexBusyError, BadStoryError, ImportFormatError, ExportError, RemoteAddError)
+
+
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into one clear line and a nonzero exit."""
 
@@ -90,7 +95,7 @@ def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except (SearchError, IndexBusyError, BadStoryError, ImportFormatError, ExportError) as e:
+        except USER_ERRORS as e:
             raise click.ClickException(str(e)) from None
         except FileNotFoundError as e:
             raise click.ClickException(str(e.args[0] if e.args else e)) from None
@@ -241,17 +246,28 @@ def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path, w
 @cli.command(name="add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True, path_type=Path))
 @click.option("--url", help="The page's URL, when adding a single page.")
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Send the pages to this `wire serve --accept-pages` (it writes them) instead.",
+)
 @corpus_option
 @index_option
 @wait_option
 @user_errors
 def add_command(
-    paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path, wait: float
+    paths: tuple[Path, ...],
+    url: str | None,
+    server: str | None,
+    corpus_dir: Path,
+    index_dir: Path,
+    wait: float,
 ) -> None:
     """Add scraped HTML pages (.html, .htm, .html.gz, folders, - for stdin).
 
     The raw page is kept in the corpus so a later reindex re-extracts it; the
     story is searchable when the command returns. Exits 1 when anything was skipped.
+    With --server, a running server with warm searchers adds them (faster).
 
     Example: wire add --url https://example.com/story.html page.html
     """
@@ -260,14 +276,24 @@ def add_command(
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
     if url and (len(paths) > 1 or any(p.is_dir() for p in paths)):
         raise click.ClickException("--url names one page: give a single file (or -)")
-    with progress_bar(None, "adding") as bar:
-        pages = read_pages(paths)
-        report = add_pages(
-            corpus_dir, index_dir, pages, url=url, on_progress=bar.update, wait=wait, notify=notify
-        )
+    if server:
+        sent = send_pages(server, read_pages(paths), url=url)
+        report = AddReport(sent["added"], sent["duplicates"], [tuple(s) for s in sent["skipped"]])
+    else:
+        report = _add_here(paths, url, corpus_dir, index_dir, wait)
     _print_add_report(report, "added")
     if report.skipped:
         sys.exit(1)
+
+
+def _add_here(
+    paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path, wait: float
+) -> AddReport:
+    with progress_bar(None, "adding") as bar:
+        pages = read_pages(paths)
+        return add_pages(
+            corpus_dir, index_dir, pages, url=url, on_progress=bar.update, wait=wait, notify=notify
+        )
 
 
 def _print_add_report(report: AddReport, verb: str) -> None:
@@ -513,9 +539,23 @@ def explain_command(file: Path) -> None:
 @click.option(
     "--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker."
 )
+@click.option(
+    "--accept-pages",
+    is_flag=True,
+    help="Take pages at POST /api/pages (`wire add --server`) into --corpus: trusted callers only.",
+)
+@corpus_option
 @index_option
 @user_errors
-def serve_command(host: str, port: int, workers: int | None, threads: int, index_dir: Path) -> None:
+def serve_command(
+    host: str,
+    port: int,
+    workers: int | None,
+    threads: int,
+    accept_pages: bool,
+    corpus_dir: Path,
+    index_dir: Path,
+) -> None:
     """Serve the web UI: gunicorn with a worker process per core (each with its
     own warm searchers), or waitress in this process with --workers 1.
 
@@ -525,8 +565,10 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, index
     from webui.server import default_workers, serve
 
     workers = workers or default_workers()
-    app = create_app({"INDEX": str(index_dir)})
+    app = create_app({"INDEX": str(index_dir), "CORPUS": str(corpus_dir), "ACCEPT_PAGES": accept_pages})
     click.echo(f"serving {index_dir} at http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
+    if accept_pages:
+        click.echo(f"accepting pages at POST /api/pages into {corpus_dir}")
     serve(app, host=host, port=port, workers=workers, threads=threads)
 
 

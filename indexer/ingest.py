@@ -196,6 +196,8 @@ class AddReport:
     added: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # the story ids of the pages add_pages added, in the order of `added` (a server answers with them)
+    ids: list[str] = field(default_factory=list)
     # stories already in the corpus that an interrupted run had left unindexed, indexed now
     recovered: int = 0
     seconds: float = 0.0
@@ -416,6 +418,7 @@ def add_pages(
                 duplicates.append(text_path)
                 continue
             report.added.append(name)
+            report.ids.append(story.id)
             # add_page_files synced the page and its text (and their folders) to disk
             queue.put(story.replace(path=corpus.relative_path(corpus_dir, text_path)), on_disk=True)
         queue.flush()

@@ -13,7 +13,7 @@ from flask import Flask, Response
 
 from indexer.search import DEFAULT_INDEX_DIR, DEFAULT_PAGELEN
 
-from . import api, backend, errors, exports, feeds, views
+from . import api, backend, errors, exports, feeds, intake, views
 
 DEFAULTS: dict[str, Any] = {
     # the index folder `wire reindex` builds
@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "MORE_LIKE_THIS": 5,
     # entries in a search's Atom feed (its newest matches)
     "FEED_ENTRIES": 20,
+    # POST /api/pages adds a page to the archive (webui/intake.py): off unless asked for
+    "ACCEPT_PAGES": False,
+    # the corpus folder such pages are kept in (`wire add`'s default)
+    "CORPUS": "corpus",
 }
 
 # No inline script or style anywhere: the pages work with these as they are.
@@ -52,6 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(intake.bp)
+    if app.config["ACCEPT_PAGES"]:
+        intake.warm_up()
     app.after_request(add_security_headers)
     return app
 

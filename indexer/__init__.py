@@ -3,15 +3,20 @@
 from typing import Any
 
 from .story import BadStoryError, Story
-from .wire import parse_story
 
 __all__ = ["BadStoryError", "Story", "extract_html", "parse_story"]
 
 
 def __getattr__(name: str) -> Any:
-    """`indexer.extract_html`, imported on first use (trafilatura is a heavy import)."""
+    """`indexer.extract_html` and `indexer.parse_story`, imported on first use: trafilatura
+    and the parser's rules are heavy imports, which commands such as `wire add --server`
+    and every `import indexer.x` would otherwise pay."""
     if name == "extract_html":
         from .extract import extract_html
 
         return extract_html
+    if name == "parse_story":
+        from .wire import parse_story
+
+        return parse_story
     raise AttributeError(f"module 'indexer' has no attribute {name!r}")

@@ -43,3 +43,17 @@ def accepted_stories(
             seen.add(item.id)
             report.indexed += 1
             yield item
+
+
+@dataclass
+class AddReport:
+    """What an import or add did; `skipped` holds (where, reason)."""
+
+    added: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # the story ids of the pages add_pages added, in the order of `added` (a server answers with them)
+    ids: list[str] = field(default_factory=list)
+    # stories already in the corpus that an interrupted run had left unindexed, indexed now
+    recovered: int = 0
+    seconds: float = 0.0

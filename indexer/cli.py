@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,7 +25,7 @@ from .backends import (
     ENV_SHARDS,
     BackendConfig,
 )
-from .check import CheckReport, was_interrupted
+from .builds import AddReport
 from .export import (
     EXPORT_LIMIT,
     FORMATS,
@@ -35,19 +35,9 @@ from .export import (
     export_lines,
     write_export,
 )
-from .ingest import (
-    DEFAULT_WAIT_SECONDS,
-    AddReport,
-    ImportFormatError,
-    add_pages,
-    check_corpus,
-    count_story_files,
-    import_archives,
-    read_pages,
-    reindex,
-)
 from .limits import MAX_PAGELEN
-from .locking import IndexBusyError
+from .locking import DEFAULT_WAIT_SECONDS, IndexBusyError
+from .pagefiles import read_pages
 from .remoteadd import RemoteAddError, send_pages
 from .search import (
     DEFAULT_INDEX_DIR,
@@ -60,6 +50,9 @@ from .search import (
 )
 from .story import BadStoryError
 from .timeline import render_text_chart
+
+if TYPE_CHECKING:
+    from .check import CheckReport
 
 DEFAULT_CORPUS = "corpus"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -85,7 +78,16 @@ index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX
 
 
 # library errors a person can act on: their message is the whole answer
-USER_ERRORS = (SearchError, IndexBusyError, BadStoryError, ImportFormatError, ExportError, RemoteAddError)
+USER_ERRORS = (SearchError, IndexBusyError, BadStoryError, ExportError, RemoteAddError)
+
+
+def user_error_types() -> tuple[type[Exception], ...]:
+    """USER_ERRORS and the importer's own, imported when an error is being matched: the
+    writing side (Whoosh, numpy, the parser rules) loads only for the commands that write,
+    so `wire add --server` starts quickly."""
+    from .ingest import ImportFormatError
+
+    return (*USER_ERRORS, ImportFormatError)
 
 
 def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,7 +97,7 @@ def user_errors(f: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except USER_ERRORS as e:
+        except user_error_types() as e:
             raise click.ClickException(str(e)) from None
         except FileNotFoundError as e:
             raise click.ClickException(str(e.args[0] if e.args else e)) from None
@@ -209,6 +211,8 @@ def reindex_command(corpus_dir: Path, index_dir: Path, wait: float) -> None:
 
     Example: wire reindex --corpus corpus --index index
     """
+    from .ingest import count_story_files, reindex
+
     with progress_bar(count_story_files(corpus_dir) if corpus_dir.is_dir() else None, "indexing") as bar:
         report = reindex(corpus_dir, index_dir, on_progress=bar.update, wait=wait, notify=notify)
     for path, reason in report.skipped:
@@ -236,6 +240,8 @@ def import_command(files: tuple[Path, ...], corpus_dir: Path, index_dir: Path, w
 
     Example: wire import ../shared/data/reuters21578/reut2-*.sgm
     """
+    from .ingest import import_archives
+
     with progress_bar(None, "importing") as bar:
         report = import_archives(
             corpus_dir, index_dir, files, on_progress=bar.update, wait=wait, notify=notify
@@ -289,6 +295,8 @@ def add_command(
 def _add_here(
     paths: tuple[Path, ...], url: str | None, corpus_dir: Path, index_dir: Path, wait: float
 ) -> AddReport:
+    from .ingest import add_pages
+
     with progress_bar(None, "adding") as bar:
         pages = read_pages(paths)
         return add_pages(
@@ -323,6 +331,8 @@ def check_command(repair: bool, corpus_dir: Path, index_dir: Path, wait: float) 
 
     Example: wire check --repair
     """
+    from .ingest import check_corpus
+
     report, done = check_corpus(corpus_dir, index_dir, repair=repair, wait=wait, notify=notify)
     for line in done:
         click.echo(line)
@@ -412,6 +422,8 @@ def search_command(
         return
     if results.notice:
         click.echo(results.notice, err=True)
+    from .check import was_interrupted
+
     if was_interrupted(index_dir):
         click.echo(
             "note: an add or import was interrupted; stories it wrote may be missing "

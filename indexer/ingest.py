@@ -10,33 +10,29 @@ import gzip
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from . import corpus
 from .backends import open_writer
-from .builds import BuildReport
+from .builds import AddReport, BuildReport
 from .check import INCOMPLETE_FILE, CheckReport, check, find_unindexed, index_files, repair_index
 from .chrome import ChromeLines
 from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, read_reuters_sgml
 from .index import BUILD_PROCS, SMALL_BUILD, fsync_path
-from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
-from .locking import Notify, index_lock
+from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
+from .locking import DEFAULT_WAIT_SECONDS, Notify, index_lock
+from .pagefiles import HTML_SUFFIXES, iter_page_files, read_pages  # noqa: F401 - the add path's readers
 from .story import BadStoryError, Story
 from .wire import parse_story
 
 Progress = Callable[[int], None]
-HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 # Stories written to the corpus per index commit: a crash loses at most this many
 # from the index (the next run indexes them), and a big import is searchable as it goes.
 COMMIT_BATCH = 2000
-# How long a writer waits for another to finish, unless told otherwise (--wait).
-DEFAULT_WAIT_SECONDS = 60.0
 # Corpus files a parsing worker takes at a time.
 PARSE_CHUNK = 64
 
@@ -187,20 +183,6 @@ def rebuild_locked(corpus_dir: Path, index_dir: Path, on_progress: Progress | No
 
 
 # --- writing sessions: add and import -------------------------------------------------------
-
-
-@dataclass
-class AddReport:
-    """What an import or add did; `skipped` holds (where, reason)."""
-
-    added: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    # the story ids of the pages add_pages added, in the order of `added` (a server answers with them)
-    ids: list[str] = field(default_factory=list)
-    # stories already in the corpus that an interrupted run had left unindexed, indexed now
-    recovered: int = 0
-    seconds: float = 0.0
 
 
 class IndexQueue:
@@ -366,20 +348,6 @@ def _not_indexed(index_dir: Path, paths: list[Path]) -> list[Path]:
 # --- wire add -------------------------------------------------------------------------------
 
 
-def iter_page_files(paths: Iterable[Path]) -> Iterator[Path | tuple[str, str]]:
-    """HTML files named directly or found (recursively) in named folders, or
-    (where, reason) for a folder that cannot be read or a link not followed."""
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        for entry in corpus.walk_folder(path):
-            if not isinstance(entry, corpus.Listing):
-                yield entry
-                continue
-            yield from (entry.folder / n for n in entry.names if n.lower().endswith(HTML_SUFFIXES))
-
-
 def add_pages(
     corpus_dir: Path,
     index_dir: Path,
@@ -424,27 +392,3 @@ def add_pages(
         queue.flush()
         report.recovered += index_files(corpus_dir, index_dir, _not_indexed(index_dir, duplicates))
     return report
-
-
-def read_pages(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | BadStoryError]]:
-    """(name, bytes) for each page file, or (name, the reason it cannot be read);
-    '-' reads standard input."""
-    for path in paths:
-        if str(path) == "-":
-            yield "<stdin>", sys.stdin.buffer.read(MAX_PAGE_BYTES + 1)
-            continue
-        for page in iter_page_files([path]):
-            if isinstance(page, tuple):
-                yield page[0], BadStoryError(page[1])
-                continue
-            try:
-                if page.stat().st_size > MAX_PAGE_BYTES:
-                    # checked before reading, so a huge file never fills memory
-                    yield (
-                        str(page),
-                        BadStoryError(f"larger than {MAX_PAGE_BYTES // 2**20} MB (the page limit)"),
-                    )
-                    continue
-                yield str(page), page.read_bytes()
-            except OSError as e:
-                yield str(page), BadStoryError(f"unreadable ({e.strerror})")

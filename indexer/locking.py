@@ -21,6 +21,9 @@ from pathlib import Path
 
 from .search import SearchError
 
+# How long a writer waits for another to finish, unless told otherwise (--wait).
+DEFAULT_WAIT_SECONDS = 60.0
+
 LOCK_FILE = "LOCK"
 POLL_SECONDS = 0.1
 # Linux prctl option: the kernel signals a process when the thread that forked it dies.

@@ -534,10 +534,16 @@ def kill_pages(tmp_path_factory):
     return folder
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_until(cmd: list[str], root: Path, written: int, sig: int, jitter: float, log: Path) -> int | None:
     """Run `cmd`, send `sig` once `written` story files are in `root`; its exit status."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        # SIGINT as a terminal delivers it: a shell running a command in the background (`&`,
+        # no job control) starts it with SIGINT ignored, and Python then keeps ignoring it
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_default_sigint)
         try:
             while proc.poll() is None:
                 if len(story_texts(root)) >= written:

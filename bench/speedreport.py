@@ -81,20 +81,17 @@ def check_targets(data: dict) -> list[tuple[str, float | None, bool | None]]:
     ours, fts5, tut = e.get("wire", {}), e.get("fts5", {}), e.get("tutorial", {})
     p95 = ours.get("p95_ms")
 
-    def check(name: str, value: float | None, ok: bool) -> tuple[str, float | None, bool | None]:
-        return (name, value, ok if value is not None else None)
-
     rows = [
-        check(f"query+snippets p95 (cold) <= {TARGET_P95_MS} ms", p95, (p95 or 1e9) <= TARGET_P95_MS),
-        check("p95 (cold) within 3x of FTS5 (ratio)", _div(p95, fts5.get("p95_ms")),
+        _target(f"query+snippets p95 (cold) <= {TARGET_P95_MS} ms", p95, (p95 or 1e9) <= TARGET_P95_MS),
+        _target("p95 (cold) within 3x of FTS5 (ratio)", _div(p95, fts5.get("p95_ms")),
               (_div(p95, fts5.get("p95_ms")) or 1e9) <= TARGET_P95_VS_FTS5),
-        check("p95 (cold) >= 10x faster than tutorial Whoosh (speed-up)", _div(tut.get("p95_ms"), p95),
+        _target("p95 (cold) >= 10x faster than tutorial Whoosh (speed-up)", _div(tut.get("p95_ms"), p95),
               (_div(tut.get("p95_ms"), p95) or 0) >= TARGET_VS_TUTORIAL),
-        check(f"full reindex >= {TARGET_BUILD_RATE} stories/s", ours.get("rate"),
+        _target(f"full reindex >= {TARGET_BUILD_RATE} stories/s", ours.get("rate"),
               (ours.get("rate") or 0) >= TARGET_BUILD_RATE),
-        check(f"add one story searchable < {TARGET_ADD_MS} ms", ours.get("add_ms"),
+        _target(f"add one story searchable < {TARGET_ADD_MS} ms", ours.get("add_ms"),
               (ours.get("add_ms") or 1e9) < TARGET_ADD_MS),
-        check(f"index size within {TARGET_SIZE_VS_RAW}x of raw text", ours.get("size_vs_raw"),
+        _target(f"index size within {TARGET_SIZE_VS_RAW}x of raw text", ours.get("size_vs_raw"),
               (ours.get("size_vs_raw") or 1e9) <= TARGET_SIZE_VS_RAW),
     ]  # fmt: skip
     return [("issue 5: " + n, v, ok) for n, v, ok in rows] + issue12_targets(ours, fts5)
@@ -110,7 +107,7 @@ def issue12_targets(ours: dict, fts5: dict) -> list[tuple[str, float | None, boo
     vs_fts5 = _div(p95, fts5.get("p95_ms"))
 
     def check(name: str, value: float | None, ok: bool) -> tuple[str, float | None, bool | None]:
-        return ("issue 12: " + name, value, ok if value is not None else None)
+        return _target("issue 12: " + name, value, ok)
 
     return [
         check(f"query+snippets p50 (cold) <= {ISSUE12_P50_MS} ms", p50, (p50 or 1e9) <= ISSUE12_P50_MS),
@@ -122,6 +119,11 @@ def issue12_targets(ours: dict, fts5: dict) -> list[tuple[str, float | None, boo
         check(f"wire serve peak memory per worker <= {ISSUE12_WORKER_MB} MB", worker_mb,
               (worker_mb or 1e9) <= ISSUE12_WORKER_MB),
     ] + [("issue 12: " + n, v, ok) for n, v, ok in http_targets(side)]  # fmt: skip
+
+
+def _target(name: str, value: float | None, ok: bool) -> tuple[str, float | None, bool | None]:
+    """(target, measured, passed); passed is None when nothing was measured."""
+    return (name, value, ok if value is not None else None)
 
 
 def _div(a: float | None, b: float | None) -> float | None:

@@ -25,7 +25,6 @@ from .imports import LONG_LINE, ImportProblem, ImportRecord, read_json_lines, re
 from .index import BUILD_PROCS, SMALL_BUILD, fsync_path
 from .limits import MAX_JSON_LINE_BYTES, MAX_PAGE_SECONDS, MAX_SGML_BYTES
 from .locking import DEFAULT_WAIT_SECONDS, Notify, index_lock
-from .pagefiles import HTML_SUFFIXES, iter_page_files, read_pages  # noqa: F401 - the add path's readers
 from .story import BadStoryError, Story
 from .wire import parse_story
 

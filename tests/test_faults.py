@@ -30,9 +30,10 @@ from indexer.cli import cli
 from indexer.encoding import decode_html
 from indexer.imports import read_json_lines, read_reuters_sgml, reflow_reuters_body
 from indexer.index import add_to_index, current_generation, indexed_documents, leftover_files
-from indexer.ingest import bounded_lines, import_archives, iter_page_files, reindex
+from indexer.ingest import bounded_lines, import_archives, reindex
 from indexer.limits import MAX_STORY_BYTES
 from indexer.locking import IndexBusyError, index_lock, is_locked
+from indexer.pagefiles import iter_page_files
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.story import BadStoryError, Story

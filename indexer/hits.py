@@ -15,6 +15,7 @@ from whoosh import highlight, query
 from .collapse import ClusterColumn
 from .index import story_from_fields
 from .search import Hit
+from .storedfields import hit_fields, stored
 from .story import Story
 
 SNIPPET_CHARS = 220
@@ -58,8 +59,9 @@ def make_hit(
     hit: Any, highlight: bool = True, body: bool = False, clusters: ClusterColumn | None = None
 ) -> Hit:
     """A Whoosh hit as a Hit, its snippet marked (`highlight`) and its body kept (`body`)."""
-    fields = hit.fields()
-    snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
+    fields = hit_fields(hit)
+    text = fields.get("body", "")
+    snippet = hit.highlights("body", text=text, top=SNIPPET_FRAGMENTS) if highlight and text else ""
     when = fields.get("date")
     return Hit(
         id=fields["id"],
@@ -70,20 +72,20 @@ def make_hit(
         place=fields.get("place", ""),
         url=fields.get("url", ""),
         score=float(hit.score or 0.0),
-        snippet=" ".join(snippet.split()) or lead_snippet(fields.get("body", "")),
+        snippet=" ".join(snippet.split()) or lead_snippet(text),
         byline=fields.get("byline", ""),
         cluster=fields.get("cluster") or fields["id"],
         copies=clusters.copies(hit.docnum) if clusters else 1,
         agency_inferred=fields.get("agency_inferred", ""),
         source=fields.get("source", ""),
-        body=fields.get("body", "") if body else None,
+        body=text if body else None,
     )
 
 
 def cluster_members(s: Any, cluster: str) -> list[Story]:
     """Every story of a cluster, the lead copy first, then by date."""
     docs = sorted(s.docs_for_query(query.Term("cluster", cluster))) if "cluster" in s.schema else []
-    members = [story_from_fields(s.stored_fields(d)) for d in docs]
+    members = [story_from_fields(stored(s).of(d)) for d in docs]
     members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
     return members
 

@@ -9,6 +9,7 @@ and a crash leaves the old one in place.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 import shutil
@@ -33,6 +34,15 @@ from .patches import (  # (importing it checks the Whoosh version)
     unlocked_writer,
 )
 from .search import IndexMissingError
+from .storedfields import (
+    DICTIONARY_ID,
+    DICTIONARY_SAMPLE,
+    Packer,
+    packer_for,
+    record_bytes,
+    stored,
+    train_dictionary,
+)
 from .story import Story
 
 CURRENT_FILE = "CURRENT"
@@ -56,39 +66,36 @@ SMALL_BUILD = 5000
 
 
 def make_schema() -> Schema:
-    """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
+    """Fields: stemmed text, facet columns, a unique id, and the stored record (storedfields.py)."""
     text = story_analyzer()
-    title = TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST)
-    body = TEXT(analyzer=text, stored=True, chars=True)
+    title = TEXT(analyzer=text, chars=True, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=text, chars=True)
     for story_field in (title, body):  # the same postings, analysed in one loop (analysis.py)
         story_field.format = StoryCharacters(field_boost=story_field.format.field_boost)
     return Schema(
-        id=ID(stored=True, unique=True),
-        path=STORED,
+        id=ID(unique=True),
         title=title,
         body=body,
         words=TEXT(analyzer=spelling_analyzer(), phrase=False),
-        date=DATETIME(stored=True, sortable=True),
+        date=DATETIME(sortable=True),
         year=ID(sortable=True),
-        agency=TEXT(analyzer=keyword_analyzer(), stored=True),
-        place=TEXT(analyzer=keyword_analyzer(), stored=True),
+        agency=TEXT(analyzer=keyword_analyzer()),
+        place=TEXT(analyzer=keyword_analyzer()),
         agency_facet=ID(sortable=True),
         place_facet=ID(sortable=True),
-        url=STORED,
-        source=STORED,
-        slug=STORED,
-        dateline=STORED,
-        byline=STORED,
         # syndicated copies: the lead copy's id (a column, so results collapse without
         # reading stories) and the agency an uncredited copy reproduces (filterable)
-        cluster=ID(stored=True, sortable=True),
+        cluster=ID(sortable=True),
         cluster_lead=ID(sortable=True),
-        agency_inferred=TEXT(analyzer=keyword_analyzer(), stored=True),
+        agency_inferred=TEXT(analyzer=keyword_analyzer()),
+        # what is shown (every field of storedfields.RECORD_FIELDS), one compressed record
+        story=STORED,
+        dictionary=STORED,
     )
 
 
 def story_document(story: Story) -> dict[str, object]:
-    """The Whoosh document for a story."""
+    """The Whoosh document for a story, unpacked (`storedfields.Packer` packs it)."""
     doc: dict[str, object] = {
         "id": story.id,
         "path": story.path,
@@ -317,21 +324,30 @@ def _write_generation(
     words: set[str] = set()
     lexicons = 0
     try:
-        for story in accepted_stories(stories, report, on_progress):
-            writer.add_document(**story_document(story))
+        accepted = accepted_stories(stories, report, on_progress)
+        # the dictionary is trained on the first stories before any is written
+        head = list(itertools.islice(accepted, DICTIONARY_SAMPLE))
+        packer = Packer(train_dictionary([record_bytes(story_document(s)) for s in head]), ix.schema)
+        for story in itertools.chain(head, accepted):
+            writer.add_document(**packer.packed(story_document(story)))
             words |= vocabulary(story)
             if report.indexed % LEXICON_BATCH == 0:
                 lexicons += 1
-                writer.add_document(**lexicon_document(words, lexicons))
+                writer.add_document(**_lexicon(packer, words, lexicons))
                 words = set()
-        if words:
-            writer.add_document(**lexicon_document(words, lexicons + 1))
+        if words or not lexicons:  # the first one carries the dictionary: always written
+            writer.add_document(**_lexicon(packer, words, lexicons + 1))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     clusterstore.tag_state(folder, ix.latest_generation())
     ix.close()
+
+
+def _lexicon(packer: Packer, words: set[str], number: int) -> dict[str, object]:
+    doc = packer.packed(lexicon_document(words, number))
+    return packer.with_dictionary(doc) if doc["id"] == DICTIONARY_ID else doc
 
 
 def add_to_index(index_dir: Path, stories: Iterable[Story]) -> int:
@@ -352,13 +368,14 @@ def add_to_index(index_dir: Path, stories: Iterable[Story]) -> int:
         if "cluster" in writer.schema:
             placed = _place_in_clusters(index_dir, writer, stories)
             stories, relabelled = placed[2], placed[3]
+        with writer.searcher() as searcher:
+            packer = packer_for(searcher)
         for story in stories + relabelled:
-            doc = story_document(story)
-            writer.update_document(**{k: v for k, v in doc.items() if k in writer.schema})
+            _update(writer, story_document(story), packer)
         # one lexicon document per add, keyed by its first story, so re-adding replaces it
         lexicon = lexicon_document(set().union(*map(vocabulary, stories)), 0)
         lexicon["id"] = f"{LEXICON_ID_PREFIX}add-{stories[0].id}"
-        writer.update_document(**lexicon)
+        _update(writer, lexicon, packer)
         version = writer.generation  # the generation this commit writes
     if placed is not None:
         clusterstore.save_state(placed[0], placed[1], version)
@@ -380,12 +397,21 @@ def delete_from_index(index_dir: Path, story_ids: Iterable[str]) -> int:
                 relabelled = _relabelled(searcher, changed)
         deleted = sum(writer.delete_by_term("id", story_id) for story_id in story_ids)
         if state is not None:
+            with writer.searcher() as searcher:
+                packer = packer_for(searcher)
             for story in relabelled:
-                writer.update_document(**story_document(story))
+                _update(writer, story_document(story), packer)
         version = writer.generation
     if state is not None:
         clusterstore.save_state(gen, state, version)
     return deleted
+
+
+def _update(writer: Any, doc: dict[str, object], packer: Packer | None) -> None:
+    # an index built before records stores plain fields; one built before clustering
+    # lacks the cluster fields: leave them out
+    packed = packer.packed(doc) if packer else doc
+    writer.update_document(**{k: v for k, v in packed.items() if k in writer.schema})
 
 
 @contextmanager
@@ -433,7 +459,7 @@ def indexed_documents(index_dir: Path) -> dict[str, list[str]]:
     try:
         with ix.searcher() as searcher:
             found: dict[str, list[str]] = {}
-            for fields in searcher.all_stored_fields():
+            for fields in stored(searcher).all():
                 story_id = str(fields.get("id", ""))
                 if not story_id.startswith(LEXICON_ID_PREFIX):
                     found.setdefault(story_id, []).append(str(fields.get("path", "")))
@@ -463,14 +489,14 @@ def _cluster_state(index_dir: Path, writer: Any) -> tuple[Path, clusterstore.Clu
     state = clusterstore.load_state(gen, writer.generation - 1)
     if state is None:
         with writer.searcher() as searcher:
-            stored = (story_from_fields(f) for f in searcher.all_stored_fields() if "title" in f)
-            state = clusterstore.state_from_stories(stored)
+            shown = (story_from_fields(f) for f in stored(searcher).all() if "title" in f)
+            state = clusterstore.state_from_stories(shown)
     return gen, state
 
 
 def _body_reader(searcher: Any) -> Callable[[str], str | None]:
     def body_of(story_id: str) -> str | None:
-        fields = searcher.document(id=story_id)
+        fields = stored(searcher).document(id=story_id)
         return str(fields.get("body", "")) if fields else None
 
     return body_of
@@ -480,7 +506,7 @@ def _relabelled(searcher: Any, changed: dict[str, clusterstore.Label]) -> list[S
     """Stored stories with their new cluster labels."""
     found = []
     for story_id, label in changed.items():
-        fields = searcher.document(id=story_id)
+        fields = stored(searcher).document(id=story_id)
         if fields:
             found.append(story_from_fields(fields).replace(**label.__dict__))
     return found

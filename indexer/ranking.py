@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from whoosh import query, scoring
 
+from .storedfields import stored
+
 
 class WireBM25F(scoring.BM25F):
     """BM25F with the Robertson-Sparck Jones idf used by Lucene and SQLite FTS5.
@@ -127,7 +129,7 @@ def feedback_query(
     weights: dict[str, float] = {}
     total_docs = searcher.doc_count_all()
     for score, docnum in top[: ranking.feedback_docs]:
-        fields = searcher.stored_fields(docnum)
+        fields = stored(searcher).of(docnum)
         counts = Counter(t.text for t in analyzer(f"{fields.get('title', '')}\n{fields.get('body', '')}"))
         length = sum(counts.values()) or 1
         # the relevance model's P(D|Q), from BM25 scores as Anserini's RM3 does

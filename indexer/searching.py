@@ -56,6 +56,7 @@ from .search import (
 )
 from .searchers import Reading, SearcherPool
 from .segmentcolumns import SegmentColumns
+from .storedfields import stored
 from .story import Story
 from .suggest import suggest_query
 from .timeline import build_timeline
@@ -331,7 +332,7 @@ class WhooshSearch:
     def story_copies(self, story_id: str) -> list[Story]:
         """Every story of this story's cluster, the lead copy first, then by date."""
         s = self.searcher()
-        fields = s.document(id=story_id)
+        fields = stored(s).document(id=story_id)
         if not fields or story_id.startswith(LEXICON_ID_PREFIX):
             return []
         return cluster_members(s, fields.get("cluster") or story_id) or [story_from_fields(fields)]
@@ -339,7 +340,7 @@ class WhooshSearch:
     def get_story(self, story_id: str) -> Story | None:
         if story_id.startswith(LEXICON_ID_PREFIX):
             return None
-        fields = self.searcher().document(id=story_id)
+        fields = stored(self.searcher()).document(id=story_id)
         return story_from_fields(fields) if fields else None
 
     def marked_paragraphs(self, story_id: str, query_text: str = "") -> list[str] | None:
@@ -352,7 +353,7 @@ class WhooshSearch:
         docnum = r.searcher.document_number(id=story_id)
         if docnum is None:
             return None
-        body = r.searcher.stored_fields(docnum).get("body", "")
+        body = stored(r.searcher).of(docnum).get("body", "")
         return mark_paragraphs(body, self._match_spans(r, docnum, query_text) if query_text.strip() else [])
 
     def _match_spans(self, r: Reading, docnum: int, query_text: str) -> list[tuple[int, int]]:
@@ -372,9 +373,10 @@ class WhooshSearch:
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]:
         s = self.searcher()
         docnum = s.document_number(id=story_id)
-        if docnum is None:
+        body = "" if docnum is None else stored(s).of(docnum).get("body", "")
+        if not body:  # Whoosh would find no key terms in it either
             return []
-        results = s.more_like(docnum, "body", top=limit)
+        results = s.more_like(docnum, "body", text=body, top=limit)
         set_snippet_style(results)
         return [make_hit(hit) for hit in results]
 

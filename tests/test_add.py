@@ -32,6 +32,7 @@ from indexer.index import current_generation, open_index
 from indexer.ingest import reindex
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
+from indexer.storedfields import stored
 from indexer.wire import parse_header, parse_story
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -245,7 +246,7 @@ def stories_by_id(index: Path) -> dict[str, object]:
     ix = open_index(index)
     try:
         with ix.searcher() as s:
-            ids = [f["id"] for f in s.all_stored_fields() if not f["id"].startswith("_lexicon-")]
+            ids = [f["id"] for f in stored(s).all() if not f["id"].startswith("_lexicon-")]
     finally:
         ix.close()
     backend = WhooshSearch(index)

@@ -14,6 +14,7 @@ import pytest
 from indexer.bulkwrite import TermPool
 from indexer.index import build_index, current_generation, open_index
 from indexer.ingest import iter_corpus_stories
+from indexer.storedfields import hit_fields, stored
 from indexer.story import Story
 from tests.conftest import write_corpus
 
@@ -87,7 +88,7 @@ def story_postings(index_dir: Path) -> dict[tuple[str, bytes], dict[str, tuple[f
     builds with two writer processes): weight and encoded value."""
     ix = open_index(index_dir)
     with ix.searcher() as s:
-        ids = {n: fields["id"] for n, fields in enumerate(s.all_stored_fields())}
+        ids = {n: fields["id"] for n, fields in enumerate(stored(s).all())}
         found: dict[tuple[str, bytes], dict[str, tuple[float, bytes]]] = {}
         for fieldname, text in s.reader().all_terms():
             m = s.reader().postings(fieldname, text)
@@ -100,7 +101,7 @@ def story_postings(index_dir: Path) -> dict[tuple[str, bytes], dict[str, tuple[f
 
 def stored_stories(index_dir: Path) -> dict[str, dict[str, object]]:
     with open_index(index_dir).searcher() as s:
-        return {fields["id"]: fields for fields in s.all_stored_fields()}
+        return {fields["id"]: fields for fields in stored(s).all()}
 
 
 def answers(index_dir: Path, text: str) -> list[tuple[str, float]]:
@@ -109,7 +110,7 @@ def answers(index_dir: Path, text: str) -> list[tuple[str, float]]:
     ix = open_index(index_dir)
     with ix.searcher() as s:
         q = MultifieldParser(["title", "body"], ix.schema).parse(text)
-        return sorted((hit["id"], round(hit.score, 9)) for hit in s.search(q, limit=None))
+        return sorted((hit_fields(hit)["id"], round(hit.score, 9)) for hit in s.search(q, limit=None))
 
 
 def test_two_writer_processes_give_whooshs_stories_postings_and_answers(tmp_path, stories):

@@ -20,6 +20,7 @@ from indexer.ingest import iter_corpus_stories, reindex
 from indexer.locking import IndexBusyError, index_lock
 from indexer.search import IndexMissingError, SearchError, SearchRequest
 from indexer.searching import WhooshSearch
+from indexer.storedfields import Packer
 from indexer.story import Story
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -523,7 +524,8 @@ def test_query_parser_follows_a_reindex_that_changes_the_schema(tmp_path):
     schema.remove("place")
     ix = whoosh_index.create_in(str(old), schema)
     with ix.writer() as writer:
-        writer.add_document(id="tractor", title="Tractor sales", body="Tractor sales rose in Kolkata")
+        doc = {"id": "tractor", "title": "Tractor sales", "body": "Tractor sales rose in Kolkata"}
+        writer.add_document(**Packer(b"", schema).packed(doc))
     (index_dir / "CURRENT").write_text("gen-old")
     live = WhooshSearch(index_dir)
     assert search(live, "tractor").total == 1

@@ -306,11 +306,12 @@ def corpus_ids(corpus: Path) -> Counter[str]:
 def index_ids(index: Path) -> Counter[str] | None:
     """Story ids in the live index (lexicon documents left out); None when it does not open."""
     from indexer.index import open_index
+    from indexer.storedfields import stored
 
     try:
         ix = open_index(index)
         with ix.searcher() as s:
-            ids = Counter(str(f["id"]) for f in s.reader().all_stored_fields() if "id" in f)
+            ids = Counter(str(f["id"]) for f in stored(s).all() if "id" in f)
         ix.close()
     except Exception:  # noqa: BLE001 - any failure to open or read is what this reports
         return None

@@ -193,12 +193,14 @@ def save_state(gen: Path, state: ClusterState, version: object) -> None:
         name = f"chunk-{begin}-{end}-{nonce}"
         # keys apart, as .npy: read without unzipping and checking a zip's CRC (90 ms at 200,000)
         np.save(folder / f"{name}.keys.npy", state.used_keys()[begin:end])
+        names, codes = _coded(state.agencies[begin:end])
         np.savez(
             folder / f"{name}.npz",
-            days=state.days[begin:end],
-            lengths=state.lengths[begin:end],
+            days=np.asarray(state.days[begin:end], dtype=np.int32),
+            lengths=np.asarray(state.lengths[begin:end], dtype=np.int32),
+            agencies=codes,
         )
-        (folder / f"{name}.json").write_text(json.dumps([state.ids[begin:end], state.agencies[begin:end]]))
+        (folder / f"{name}.json").write_text(json.dumps([state.ids[begin:end], names]))
         chunks = [*chunks, [begin, end, name]]
     roots = f"roots-{nonce}.npy"
     np.save(folder / roots, root_array(state.uf.parent).astype(np.int32))
@@ -208,6 +210,15 @@ def save_state(gen: Path, state: ClusterState, version: object) -> None:
         if f.name not in keep:
             f.unlink(missing_ok=True)
     state.saved_rows, state.rewritten = end, False
+
+
+def _coded(values: list[str]) -> tuple[list[str], np.ndarray]:
+    """A few distinct values (agencies) as their names and one small code per row: at
+    200,000 stories 0.2 MB where the names as JSON took 2.0 MB (and longer to parse)."""
+    names = sorted(set(values))
+    number = {name: i for i, name in enumerate(names)}
+    codes = np.fromiter(map(number.__getitem__, values), dtype=np.int64, count=len(values))
+    return names, codes.astype(np.min_scalar_type(max(len(names) - 1, 0)))
 
 
 def _read_meta(folder: Path) -> dict | None:  # type: ignore[type-arg]
@@ -246,11 +257,13 @@ def load_state(gen: Path, version: object) -> ClusterState | None:
                 keys.append(np.load(apart, mmap_mode="r") if apart.exists() else arrays["keys"])
                 state.days.extend(arrays["days"].tolist())
                 state.lengths.extend(arrays["lengths"].tolist())
-            ids, agencies = json.loads((folder / f"{name}.json").read_text())
+                # a state saved before agencies were coded: their names, one per row, in the JSON
+                codes = arrays["agencies"].tolist() if "agencies" in arrays.files else None
+            ids, names = json.loads((folder / f"{name}.json").read_text())
             state.ids.extend(ids)
-            state.agencies.extend(agencies)
+            state.agencies.extend(names if codes is None else [names[c] for c in codes])
         roots = np.load(folder / meta["roots"])
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, IndexError):
         return None
     rows = sum(len(k) for k in keys)
     if any(k.shape[1:] != (BANDS,) for k in keys) or len(roots) != len(state.ids) or rows != len(state.ids):

@@ -3,6 +3,7 @@ and in worker processes; on real indexes on disk."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -121,3 +122,28 @@ def test_a_replaced_story_is_placed_again_in_small_and_big_batches(tmp_path, bat
     # the same text again: it stays in its cluster, which keeps its lead
     add_to_index(tmp_path, [*filler, CORPUS[1]])
     assert {cluster_of(tmp_path, i) for i in ("wire", "dawn", "hindu")} == {"wire"}
+
+
+def test_a_state_saved_before_agencies_were_coded_loads_the_same(tmp_path):
+    """The saved state of an older index (days and lengths as int64, each row's agency
+    by name in the JSON) is read as it was, not rebuilt and not misread."""
+    build_index(tmp_path, iter(CORPUS))
+    coded = saved_state(tmp_path)
+    folder = current_generation(tmp_path) / clusterstore.STATE_DIR
+    assert len(set(coded.agencies)) > 1
+    for npz in folder.glob("*.npz"):
+        with np.load(npz) as arrays:
+            assert arrays["agencies"].dtype == np.uint8 and arrays["days"].dtype == np.int32
+            days, lengths = arrays["days"].astype(np.int64), arrays["lengths"].astype(np.int64)
+        np.savez(npz, days=days, lengths=lengths)
+        names = npz.with_suffix(".json")
+        ids, _ = json.loads(names.read_text())
+        names.write_text(json.dumps([ids, [coded.agencies[coded.row_of(i)] for i in ids]]))
+    old = saved_state(tmp_path)
+    assert (old.ids, old.agencies, old.days, old.lengths) == (
+        coded.ids,
+        coded.agencies,
+        coded.days,
+        coded.lengths,
+    )
+    assert np.array_equal(old.used_keys(), coded.used_keys()) and old.roots() == coded.roots()

@@ -237,4 +237,9 @@ class SearchBackend(Protocol):
         at a time as they are consumed (export, feeds); `body` fills Hit.body."""
         ...
 
+    def warm(self) -> None:
+        """Load what every search reads, before a server forks its workers; the
+        server calls `close()` next, so no open file or connection is shared."""
+        ...
+
     def close(self) -> None: ...

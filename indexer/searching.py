@@ -100,6 +100,25 @@ class WhooshSearch:
         """Close every thread's searcher (their files stay open until then)."""
         self._pool.close()
 
+    def warm(self) -> None:
+        """Load what every search of this index version reads, once: the columns,
+        clusters, hidden lexicon documents, field lengths, spelling vocabulary.
+
+        A server calls it before forking its workers, then `close()`: the workers
+        share these values (copy-on-write) and open their own searchers, instead of
+        each building them on its first requests (80-200 ms each, measured).
+        """
+        r = self._pool.reading()
+        self._hidden(r)
+        self._columns(r)
+        self._clusters(r)
+        self._vocabulary(r)
+        postings = self._postings(r)
+        if postings is not None:
+            for sub, _ in r.searcher.leaf_searchers():
+                for fieldname in QUERY_FIELDS:
+                    postings.lengths(sub.reader(), fieldname)
+
     # -- values of one index version -------------------------------------------------
 
     def _hidden(self, r: Reading) -> set[int]:

@@ -56,6 +56,7 @@ from .search import (
 )
 from .searchers import Reading, SearcherPool
 from .segmentcolumns import SegmentColumns
+from .spelling import Vocabulary
 from .story import Story
 from .suggest import suggest_query
 from .timeline import build_timeline
@@ -137,12 +138,12 @@ class WhooshSearch:
             r.version, "clusters", lambda: ClusterColumn.read(r.searcher.reader(), self._segments)
         )
 
-    def _vocabulary(self, r: Reading) -> list[str]:
+    def _vocabulary(self, r: Reading) -> Vocabulary:
         """Every word the index knows, for "Did you mean"."""
 
-        def read() -> list[str]:
+        def read() -> Vocabulary:
             words = r.searcher.reader().lexicon("words")
-            return [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
+            return Vocabulary.of([w.decode("utf-8") if isinstance(w, bytes) else w for w in words])
 
         return self._cache.value(r.version, "vocabulary", read)
 

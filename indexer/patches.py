@@ -99,6 +99,17 @@ def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
 
 whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
 
+def _read_ids(self):  # type: ignore[no-untyped-def]
+    """W3LeafMatcher._read_ids with the id deltas summed by itertools.accumulate
+    (in C), where Whoosh's delta_decode generator made a Python step of each id."""
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
+W3LeafMatcher._read_ids = _read_ids
+
 # Term infos one segment's terms reader remembers; past this it starts again (a
 # query asks for a few dozen, an entry is ~250 bytes).
 MAX_REMEMBERED_TERMS = 50_000

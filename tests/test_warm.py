@@ -136,3 +136,9 @@ def test_a_warmed_app_follows_a_reindex(corpus_dir, tmp_path):
             close_backend(fresh)
     finally:
         close_backend(app)
+
+
+def test_warming_an_app_without_a_backend_does_nothing():
+    from flask import Flask
+
+    warm_backend(Flask(__name__))  # the FTS5 app of the benchmark is served this way

@@ -58,7 +58,9 @@ def get_backend() -> SearchBackend:
 def warm_backend(app: Flask) -> None:
     """Open the backend and load what every search reads, then close its files:
     called before forking, so the workers share the loaded values and each opens
-    its own files. Without an index yet, nothing (the first request opens it)."""
+    its own files. Without an index yet, or for an app without a backend, nothing."""
+    if EXTENSION not in app.extensions:
+        return
     with app.app_context():
         try:
             backend = get_backend()

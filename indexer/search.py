@@ -57,6 +57,9 @@ class SearchRequest:
     collapse: bool = True
     # Values per facet; None is the backend's short default list.
     facet_limit: int | None = None
+    # The match set's timeline too (SearchResults.timeline), counted from the same
+    # matches; a backend may leave it None, and `timeline()` answers then.
+    timeline: bool = False
 
     def validate(self) -> None:
         """Raise SearchError when the request is out of bounds."""
@@ -139,6 +142,7 @@ class SearchResults:
     copies: int | None = None  # matching stories counting every copy (None: as total)
     # Distinct values per facet before the limit: more than shown means a "more" link.
     facet_sizes: dict[str, int] = field(default_factory=dict)
+    timeline: Timeline | None = None  # when the request asked for it and the backend made it
 
     @property
     def pages(self) -> int:

@@ -190,6 +190,7 @@ class WhooshSearch:
         start = (request.page - 1) * request.pagelen
         hits = [with_outlets(s, make_hit(hit, clusters=clusters)) for hit in ranked[start:need]]
         sizes: dict[str, int] = {}
+        timeline = self._timeline_of(r, allowed) if request.timeline and allowed else None
         return SearchResults(
             request,
             len(allowed),
@@ -202,6 +203,7 @@ class WhooshSearch:
             notice=notice,
             copies=copies,
             facet_sizes=sizes,
+            timeline=timeline,
         )
 
     def _read(self, r: Reading, request: SearchRequest, memo: dict[Any, Any]):  # type: ignore[no-untyped-def]
@@ -297,6 +299,7 @@ class WhooshSearch:
             facets=False,
             spelling=False,
             facet_limit=None,
+            timeline=False,
         )
         cached = self._cache.answer(r.version, "timeline", same)
         if cached is not None:
@@ -306,6 +309,12 @@ class WhooshSearch:
             allowed = self._allowed(r, request, plan, {}) if plan else set()
         except QUERY_ERRORS as e:
             raise SearchError(f"cannot run this query: {e}") from None
+        timeline = self._timeline_of(r, allowed)
+        self._cache.remember(r.version, "timeline", same, timeline)
+        return timeline
+
+    def _timeline_of(self, r: Reading, allowed: set[int]) -> Timeline:
+        """The timeline of these documents, counted from the date column."""
         dates = self._columns(r).date
         raw = Counter(dates[d] for d in allowed)
         undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
@@ -313,9 +322,7 @@ class WhooshSearch:
         for value, n in raw.items():
             if 0 < value < MISSING_DATE:
                 days[long_to_datetime(value).date()] += n
-        timeline = build_timeline(days, undated)
-        self._cache.remember(r.version, "timeline", same, timeline)
-        return timeline
+        return build_timeline(days, undated)
 
     def iter_hits(
         self, request: SearchRequest, limit: int, *, body: bool = False, snippets: bool = True

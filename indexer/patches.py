@@ -99,6 +99,7 @@ def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
 
 whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
 
+
 def _read_ids(self):  # type: ignore[no-untyped-def]
     """W3LeafMatcher._read_ids with the id deltas summed by itertools.accumulate
     (in C), where Whoosh's delta_decode generator made a Python step of each id."""

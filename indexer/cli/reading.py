@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..export import EXPORT_LIMIT, FORMATS, ExportReport, atomic_text_file, export_lines, write_export
+from ..export import EXPORT_LIMIT, FORMATS, export_search
 from ..limits import MAX_PAGELEN
 from ..search import DEFAULT_PAGELEN, DEFAULT_SORT, SORTS, Hit, SearchRequest
 from ..timeline import render_text_chart
@@ -133,23 +133,8 @@ def export_command(
 
     Example: wire export 'coffee prices' --format csv -o coffee.csv
     """
-    from ..backends import open_search
-
-    if output is not None and not output.parent.is_dir():
-        raise click.ClickException(f"no such folder: {output.parent}")
-    backend = open_search(index_dir)
     request = SearchRequest(" ".join(query), sort=sort, collapse=not all_copies)
-    report = ExportReport()
-    try:
-        hits = backend.iter_hits(request, EXPORT_LIMIT + 1, body=body)
-        lines = export_lines(hits, fmt, body=body, report=report)
-        if output is None:
-            write_export(lines, sys.stdout)
-        else:
-            with atomic_text_file(output) as out:
-                write_export(lines, out)
-    finally:
-        backend.close()
+    report = export_search(index_dir, request, fmt, output or sys.stdout, body=body)
     rows = "1 row" if report.rows == 1 else f"{report.rows:,} rows"
     limit = f" (the limit of {EXPORT_LIMIT:,}: more stories match)" if report.truncated else ""
     click.echo(f"exported {rows}{limit}" + (f" to {output}" if output else ""), err=True)

@@ -14,6 +14,7 @@ import click
 
 from ..export import ExportError
 from ..locking import DEFAULT_WAIT_SECONDS, IndexBusyError
+from ..pagefiles import PagePathError
 from ..remoteadd import RemoteAddError
 from ..search import DEFAULT_INDEX_DIR, SearchError
 from ..story import BadStoryError
@@ -39,7 +40,7 @@ index_option = folder_option("--index", "index_dir", "WIRE_INDEX", DEFAULT_INDEX
 
 
 # library errors a person can act on: their message is the whole answer
-USER_ERRORS = (SearchError, IndexBusyError, BadStoryError, ExportError, RemoteAddError)
+USER_ERRORS = (SearchError, IndexBusyError, BadStoryError, ExportError, RemoteAddError, PagePathError)
 
 
 def user_error_types() -> tuple[type[Exception], ...]:

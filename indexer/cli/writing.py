@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..builds import AddReport
-from ..pagefiles import read_pages
+from ..pagefiles import check_page_paths, read_pages
 from ..remoteadd import send_pages
 from .options import corpus_option, index_option, notify, progress_bar, user_errors, wait_option
 
@@ -96,14 +96,9 @@ def add_command(
 
     Example: wire add --url https://example.com/story.html page.html
     """
-    missing = [str(p) for p in paths if str(p) != "-" and not p.exists()]
-    if missing:
-        raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
-    if url and (len(paths) > 1 or any(p.is_dir() for p in paths)):
-        raise click.ClickException("--url names one page: give a single file (or -)")
+    check_page_paths(paths, url)
     if server:
-        sent = send_pages(server, read_pages(paths), url=url)
-        report = AddReport(sent["added"], sent["duplicates"], [tuple(s) for s in sent["skipped"]])
+        report = send_pages(server, read_pages(paths), url=url)
     else:
         report = _add_here(paths, url, corpus_dir, index_dir, wait)
     _print_add_report(report, "added")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -12,9 +11,6 @@ from ..builds import AddReport
 from ..pagefiles import check_page_paths, read_pages
 from ..remoteadd import send_pages
 from .options import corpus_option, index_option, notify, progress_bar, user_errors, wait_option
-
-if TYPE_CHECKING:
-    from ..check import CheckReport
 
 
 @click.command(name="reindex")
@@ -145,6 +141,7 @@ def check_command(repair: bool, corpus_dir: Path, index_dir: Path, wait: float) 
 
     Example: wire check --repair
     """
+    from ..check import describe_check
     from ..ingest import check_corpus
 
     report, done = check_corpus(corpus_dir, index_dir, repair=repair, wait=wait, notify=notify)
@@ -154,39 +151,6 @@ def check_command(repair: bool, corpus_dir: Path, index_dir: Path, wait: float) 
         click.echo(line)
     if not report.agrees:
         sys.exit(1)
-
-
-def describe_check(report: CheckReport) -> list[str]:
-    """What `wire check` prints: counts, then each difference with a few examples."""
-    lines = [f"corpus: {report.stories:,} story files; index: {report.indexed:,} stories"]
-    if report.index_error:
-        lines.append(f"index: {report.index_error}")
-    differences = [
-        ("story files the index lacks", report.missing),
-        ("index entries without a story file", report.orphans),
-        ("stories indexed more than once", report.doubled),
-        ("temporary or stale files", report.leftovers),
-    ]
-    for what, items in differences:
-        if items:
-            lines.append(f"{len(items):,} {what}: {examples(items)}")
-    if report.interrupted:
-        lines.append("an add or import was interrupted before it finished")
-    notes = [
-        ("files that are not stories (reindex skips them too)", report.unindexable),
-        ("places that could not be read", report.unreadable),
-    ]
-    for what, problems in notes:
-        if problems:
-            lines.append(f"note: {len(problems):,} {what}: " + examples([f"{p} ({r})" for p, r in problems]))
-    lines.append("they agree" if report.agrees else "they differ: run `wire check --repair`")
-    return lines
-
-
-def examples(items: list[str], shown: int = 3) -> str:
-    """The first few items, and how many more."""
-    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
-    return ", ".join(items[:shown]) + more
 
 
 # registered on the `wire` group, in this order

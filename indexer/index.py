@@ -28,12 +28,12 @@ from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, stor
 from .builds import BuildReport, accepted_stories
 from .bulkwrite import bulk_writer
 from .locking import index_lock
-from .patches import (  # (importing it checks the Whoosh version)
+from .search import IndexMissingError
+from .segments import (  # (importing it checks the Whoosh version)
     release_writer,
     toc_names,
     unlocked_writer,
 )
-from .search import IndexMissingError
 from .storedfields import (
     DICTIONARY_ID,
     DICTIONARY_SAMPLE,

@@ -145,9 +145,9 @@ def packer_for(searcher: Any) -> Packer | None:
 class StoredFields:
     """A searcher's stored fields, unpacked. Not thread-safe (zstd's context), as searchers are not."""
 
-    def __init__(self, searcher: Any) -> None:
+    def __init__(self, searcher: Any, decompressor: zstandard.ZstdDecompressor) -> None:
         self.searcher = searcher
-        self._zstd = zstandard.ZstdDecompressor(dict_data=_zstd_dict(_index_dictionary(searcher)))
+        self._zstd = decompressor
 
     def unpacked(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The stored dict of a document from what Whoosh read (plain fields: as they are)."""
@@ -170,15 +170,18 @@ class StoredFields:
             yield self.unpacked(raw)
 
 
-_READERS: weakref.WeakKeyDictionary[Any, StoredFields] = weakref.WeakKeyDictionary()
+# Each searcher's decompressor, made once (it reads the index's dictionary) and gone with
+# the searcher: nothing kept here refers to the searcher, or it would never be freed.
+_DECOMPRESSORS: weakref.WeakKeyDictionary[Any, zstandard.ZstdDecompressor] = weakref.WeakKeyDictionary()
 
 
 def stored(searcher: Any) -> StoredFields:
-    """The stored-field reader of a searcher, made once (it reads the index's dictionary)."""
-    found = _READERS.get(searcher)
+    """The stored-field reader of a searcher."""
+    found = _DECOMPRESSORS.get(searcher)
     if found is None:
-        found = _READERS[searcher] = StoredFields(searcher)
-    return found
+        dictionary = _zstd_dict(_index_dictionary(searcher))
+        found = _DECOMPRESSORS[searcher] = zstandard.ZstdDecompressor(dict_data=dictionary)
+    return StoredFields(searcher, found)
 
 
 def hit_fields(hit: Any) -> dict[str, Any]:

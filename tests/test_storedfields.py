@@ -4,7 +4,9 @@ feeds as an index built before records (plain stored fields), which still reads.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+import weakref
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,18 @@ def test_an_index_built_before_records_still_takes_adds_the_old_way(tmp_path):
         raw = s.stored_fields(s.document_number(id="late-1"))
         assert raw["body"] == story.body and RECORD_FIELD not in raw
         assert stored(s).document(id="late-1") == raw
+
+
+def test_reading_stored_fields_keeps_no_searcher_alive(tmp_path):
+    """Old searchers (an index that changed) must be freed with their open files."""
+    corpus = write_research_corpus(tmp_path / "corpus")
+    build_index(tmp_path / "index", iter(stories_of(corpus)), procs=1)
+    ix = open_index(tmp_path / "index")
+    s = ix.searcher()
+    assert stored(s).of(0)["id"]
+    gone = weakref.ref(s)
+    s.close()
+    del s
+    gc.collect()
+    assert gone() is None
+    ix.close()

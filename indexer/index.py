@@ -335,7 +335,8 @@ def _write_generation(
                 lexicons += 1
                 writer.add_document(**_lexicon(packer, words, lexicons))
                 words = set()
-        if words or not lexicons:  # the first one carries the dictionary: always written
+        # the first one carries the dictionary (an empty build has none, nor a lexicon)
+        if words or (packer.dictionary and not lexicons):
             writer.add_document(**_lexicon(packer, words, lexicons + 1))
     except BaseException:
         writer.cancel()

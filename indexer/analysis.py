@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import accumulate
 
 from whoosh.analysis import (
     Analyzer,
@@ -18,9 +19,10 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
-from whoosh.formats import Characters
+from whoosh.formats import Characters, Positions
 from whoosh.lang.porter import stem as porter_stem
 
+from .postcodec import count_varints, decode_varints, encode_varints
 from .querytext import INDEX_STOP_WORDS
 
 # Words joined by hyphens, dots or ampersands stay one token ("INDUS-X", "U.S",
@@ -160,9 +162,16 @@ _STOPS = INDEX_STOP_WORDS
 _FAST = story_analyzer()
 
 
-class StoryCharacters(Characters):
-    """Whoosh's Characters format (the same posting bytes), indexing story text
-    through `index_occurrences` when the analyzer is `story_analyzer()`."""
+class StoryPositions(Positions):
+    """The title and body format: each posting's positions as varint deltas, no character spans.
+
+    Snippets get the spans of the shown hits from `index_occurrences` over the stored
+    text (patches._load_chars), the same (position, start, end) as indexing, so the
+    postings need not carry them. Story text is analysed through `index_occurrences`
+    when the analyzer is `story_analyzer()`.
+    """
+
+    VARINT_POSITIONS = True  # patches.posting_positions decodes these values in numpy
 
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
         if kwargs.get("mode") != "index" or not isinstance(value, str) or not _is_story_analyzer(analyzer):
@@ -171,7 +180,30 @@ class StoryCharacters(Characters):
         boost = self.field_boost
         for term, occurrences in index_occurrences(value).items():
             # the chain sums a boost of 1.0 per occurrence: the same float
-            yield term, len(occurrences), float(len(occurrences)) * boost, self.encode(occurrences)
+            yield (
+                term,
+                len(occurrences),
+                float(len(occurrences)) * boost,
+                self.encode([o[0] for o in occurrences]),
+            )
+
+    def encode(self, poslist):  # type: ignore[no-untyped-def]
+        return encode_varints([b - a for a, b in zip([0, *poslist], poslist, strict=False)])
+
+    def decode_positions(self, valuestring):  # type: ignore[no-untyped-def]
+        deltas = decode_varints(valuestring, count_varints(valuestring))[0]
+        return list(accumulate(deltas))
+
+    def decode_frequency(self, valuestring):  # type: ignore[no-untyped-def]
+        return count_varints(valuestring)
+
+
+class StoryCharacters(Characters):
+    """The title and body format before StoryPositions (character spans in every posting).
+
+    Kept so the table of contents of an index built with it still loads, and
+    index.open_index can ask for a rebuild instead of failing on the unpickling.
+    """
 
 
 _checked: list[Analyzer] = []

@@ -23,7 +23,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
 
 from . import clusterstore
-from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
+from .analysis import StoryPositions, keyword_analyzer, spelling_analyzer, story_analyzer
 from .builds import BuildReport, accepted_stories
 from .bulkwrite import bulk_writer
 from .locking import index_lock
@@ -32,6 +32,7 @@ from .patches import (  # (importing it checks the Whoosh version)
     toc_names,
     unlocked_writer,
 )
+from .postcodec import WireCodec
 from .search import IndexMissingError
 from .story import Story
 
@@ -48,6 +49,8 @@ SPELLING_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 # +0.38) without the double count: +0.018 nDCG@10 on Reuters topics and +0.007 on
 # ModApte over 2.0, measured with bench/relevance.py (1.0: +0.001, 0.2: mixed).
 TITLE_BOOST = 0.3
+# The fields whose postings hold positions only (StoryPositions; snippets recompute spans).
+STORY_FIELDS = ("title", "body")
 # Bulk builds: memory per writer process before it spills to disk (see notes/whoosh.md).
 BUILD_LIMITMB = 512
 BUILD_PROCS = min(2, os.cpu_count() or 1)
@@ -58,10 +61,10 @@ SMALL_BUILD = 5000
 def make_schema() -> Schema:
     """Fields: stored ones for display, stemmed text, facet columns, a unique id."""
     text = story_analyzer()
-    title = TEXT(analyzer=text, stored=True, chars=True, field_boost=TITLE_BOOST)
-    body = TEXT(analyzer=text, stored=True, chars=True)
-    for story_field in (title, body):  # the same postings, analysed in one loop (analysis.py)
-        story_field.format = StoryCharacters(field_boost=story_field.format.field_boost)
+    title = TEXT(analyzer=text, stored=True, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=text, stored=True)
+    for story_field in (title, body):  # positions only, analysed in one loop (analysis.py)
+        story_field.format = StoryPositions(field_boost=story_field.format.field_boost)
     return Schema(
         id=ID(stored=True, unique=True),
         path=STORED,
@@ -166,11 +169,24 @@ def current_generation(index_dir: Path) -> Path | None:
 
 
 def open_index(index_dir: Path) -> Index:
-    """Open the live generation; IndexMissingError when there is none."""
+    """Open the live generation; IndexMissingError when there is none, or when an
+    older version built it in a posting format this one no longer reads."""
     gen = current_generation(index_dir)
     if gen is None or not whoosh_index.exists_in(str(gen)):
         raise IndexMissingError(f"no index in {index_dir}: build it with `wire reindex --index {index_dir}`")
-    return whoosh_index.open_dir(str(gen))
+    ix = whoosh_index.open_dir(str(gen))
+    if not has_current_format(ix.schema):
+        ix.close()
+        raise IndexMissingError(
+            f"the index in {index_dir} was built by an older version of wire-search (another posting "
+            f"format): rebuild it with `wire reindex --index {index_dir}`"
+        )
+    return ix
+
+
+def has_current_format(schema: Schema) -> bool:
+    """Whether the story fields of an index's schema have today's posting format."""
+    return all(type(schema[name].format) is StoryPositions for name in STORY_FIELDS if name in schema)
 
 
 def _swap_current(index_dir: Path, gen: Path) -> None:
@@ -306,7 +322,7 @@ def _write_generation(
 ) -> None:
     ix = whoosh_index.create_in(str(folder), make_schema())
     # compound=False: searchers map segment files instead of copying them into memory
-    options: dict[str, object] = {"limitmb": limitmb, "compound": False}
+    options: dict[str, object] = {"limitmb": limitmb, "compound": False, "codec": WireCodec()}
     if whoosh_writer:
         if procs > 1:
             # multisegment avoids a known IndexError of the multi-process merge
@@ -398,7 +414,7 @@ def live_writer(index_dir: Path) -> Iterator[Any]:
     writer = None
     try:
         # our index_lock is the one writer lock (see unlocked_writer)
-        writer = unlocked_writer(ix, compound=False)
+        writer = unlocked_writer(ix, compound=False, codec=WireCodec())
         yield writer
         writer.commit()
     except BaseException:

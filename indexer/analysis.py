@@ -5,9 +5,10 @@ Imports whoosh; only indexer.index uses it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from itertools import accumulate
 
 from whoosh.analysis import (
@@ -143,6 +144,55 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
     return seen
 
 
+def term_occurrences(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int, int]]]:
+    """index_occurrences(text), for the terms in `wanted` only (a snippet's matched words).
+
+    A snippet needs a few words' spans; stemming and bookkeeping every word in a
+    Python loop was most of its cost. Here the words are found, filtered and stemmed
+    by C loops (findall, comprehensions, map) and only the wanted ones are located.
+    """
+    if not text.isascii():  # lower case can change lengths there: the exact loop
+        found = index_occurrences(text)
+        return {w: found[w] for w in wanted if w in found}
+    # ASCII: lower case keeps the tokens and offsets; split gives gap, word, gap, word, ...
+    pieces = _SPLIT_RE.split(text.lower())
+    words = pieces[1::2]
+    kept = [i for i, w in enumerate(words) if len(w) > 1 and w not in _STOPS]
+    kept_words = [words[i] for i in kept]
+    terms = list(map(_stem, kept_words))
+    # (term, kept word, part number (-1: the word itself), part offset, part length)
+    hits = [(t, k, -1, 0, 0) for k, t in enumerate(terms) if t in wanted]
+    compounds: list[int] = []  # kept words with parts, and the positions added up to each
+    added: list[int] = []
+    shift = 0
+    for k in [k for k, w in enumerate(kept_words) if "-" in w or "." in w or "&" in w]:
+        word = kept_words[k]
+        parts = _split_compound(word)
+        offset = 0
+        for j, part in enumerate(parts):
+            offset = word.find(part, offset)
+            if (term := _stem(part)) in wanted:
+                hits.append((term, k, j, offset, len(part)))
+            offset += len(part)
+        if parts:
+            shift += len(parts) - 1
+            compounds.append(k)
+            added.append(shift)
+    if not hits:
+        return {}
+    offsets = list(accumulate(map(len, pieces)))  # offsets[2i] is where word i starts
+    seen: dict[str, list[tuple[int, int, int]]] = {}
+    for term, k, j, offset, length in sorted(hits, key=lambda h: (h[1], h[2])):
+        before = bisect.bisect_left(compounds, k)
+        at = kept[0] + k + (added[before - 1] if before else 0)
+        start = offsets[2 * kept[k]]
+        end = start + len(kept_words[k])
+        if j >= 0:
+            at, start, end = at + j, start + offset, start + offset + length
+        seen.setdefault(term, []).append((at, start, end))
+    return seen
+
+
 class _StemCache(dict[str, str]):
     """Porter stems, remembered (pure; bounded like the chain's own cache)."""
 
@@ -157,6 +207,7 @@ class _StemCache(dict[str, str]):
 
 _stem = _StemCache().__getitem__
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+_SPLIT_RE = re.compile(f"({TOKEN_PATTERN})")
 _has_joiner = re.compile(f"[{re.escape(COMPOUND_JOINERS)}]").search
 _STOPS = INDEX_STOP_WORDS
 _FAST = story_analyzer()

@@ -187,13 +187,11 @@ class _StoredSpans(dict[int, dict[str, Any]]):
         self.searcher, self.fieldname, self.termdocs = searcher, fieldname, termdocs
 
     def __missing__(self, docnum: int) -> dict[str, Any]:
-        from .analysis import index_occurrences  # (analysis imports the codec, which imports this)
+        from .analysis import term_occurrences  # (analysis imports the codec, which imports this)
 
         text = self.searcher.stored_fields(docnum).get(self.fieldname) or ""
-        found = index_occurrences(text) if text else {}
-        spans = {
-            word: found[word] for word, docs in self.termdocs.items() if docnum in docs and word in found
-        }
+        words = [word for word, docs in self.termdocs.items() if docnum in docs]
+        spans = term_occurrences(text, frozenset(words)) if text and words else {}
         self[docnum] = spans
         return spans
 

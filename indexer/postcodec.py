@@ -24,6 +24,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 from .patches import PINNED_VERSION  # noqa: F401  (importing patches checks the pinned Whoosh)
@@ -122,11 +123,7 @@ def _encode_weights(weights: array) -> bytes:
 def decode_block(data: bytes, count: int, fixed: int | None) -> tuple[tuple[int, ...], array, tuple]:  # type: ignore[type-arg]
     """A block's (ids, float32 weights, values) from its uncompressed data."""
     deltas, at = decode_varints(data, count)
-    total = 0
-    ids = []
-    for d in deltas:
-        total += d
-        ids.append(total)
+    ids = accumulate(deltas)
     mode = data[at]
     at += 1
     if mode == ALL_ONE:

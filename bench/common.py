@@ -58,7 +58,18 @@ def story_topics() -> dict[str, str]:
 
 
 # The modules that decide what an index holds (searching.py does not): the cache key.
-INDEX_SOURCES = ("analysis.py", "index.py", "imports.py", "patches.py", "story.py", "wire.py")
+INDEX_SOURCES = (
+    "analysis.py",
+    "index.py",
+    "imports.py",
+    "patches.py",
+    "postcodec.py",
+    "bulkwrite.py",
+    "segments.py",
+    "story.py",
+    "whooshpin.py",
+    "wire.py",
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ them, and hands them to the codec one by one; a full build spends most of its
 time there. This writer groups postings by term as documents come (their numbers
 only grow, so no sort) and gives the codec each term's postings at once; the
 blocks are encoded by postcodec.encode_block, as WireCodec's own writer encodes
-them, so the files are that writer's bytes (tests compare them). Like patches.py,
+them, so the files are that writer's bytes (tests compare them). Like segments.py,
 it uses internals of the one Whoosh we pin.
 """
 
@@ -17,8 +17,8 @@ import pickle
 from array import array
 from collections.abc import Iterator
 
-from .patches import doc_lengths  # importing patches checks the pinned Whoosh version first
 from .postcodec import encode_block
+from .segments import doc_lengths  # importing segments checks the pinned Whoosh version first
 
 # isort: split
 from whoosh.codec import whoosh3  # noqa: E402

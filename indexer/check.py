@@ -55,6 +55,39 @@ class CheckReport:
         )
 
 
+def describe_check(report: CheckReport) -> list[str]:
+    """What `wire check` prints: counts, then each difference with a few examples."""
+    lines = [f"corpus: {report.stories:,} story files; index: {report.indexed:,} stories"]
+    if report.index_error:
+        lines.append(f"index: {report.index_error}")
+    differences = [
+        ("story files the index lacks", report.missing),
+        ("index entries without a story file", report.orphans),
+        ("stories indexed more than once", report.doubled),
+        ("temporary or stale files", report.leftovers),
+    ]
+    for what, items in differences:
+        if items:
+            lines.append(f"{len(items):,} {what}: {examples(items)}")
+    if report.interrupted:
+        lines.append("an add or import was interrupted before it finished")
+    notes = [
+        ("files that are not stories (reindex skips them too)", report.unindexable),
+        ("places that could not be read", report.unreadable),
+    ]
+    for what, problems in notes:
+        if problems:
+            lines.append(f"note: {len(problems):,} {what}: " + examples([f"{p} ({r})" for p, r in problems]))
+    lines.append("they agree" if report.agrees else "they differ: run `wire check --repair`")
+    return lines
+
+
+def examples(items: list[str], shown: int = 3) -> str:
+    """The first few items, and how many more."""
+    more = f" and {len(items) - shown:,} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
 def check(corpus_dir: Path, index_dir: Path) -> CheckReport:
     """Compare the corpus with the live index; read every segment."""
     report = CheckReport(interrupted=(index_dir / INCOMPLETE_FILE).exists())

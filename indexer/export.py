@@ -2,8 +2,8 @@
 
 Pure and engine-neutral: rows are made from `search.Hit`s as a backend's
 `iter_hits` yields them, so an export of any size starts at once and holds one
-row in memory. The web UI streams `export_lines`; the CLI writes them to a file
-atomically with `write_export`.
+row in memory. The web UI streams `export_lines`; the CLI's `export_search`
+writes them to a file atomically or to a stream with `write_export`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .search import Hit
+from .backends import open_search
+from .search import Hit, SearchRequest
 
 # The columns of every export, in order; BODY_COLUMN is added on request.
 EXPORT_COLUMNS = (
@@ -203,3 +204,25 @@ def write_export(lines: Iterable[str], out: IO[str]) -> None:
     """Write export chunks to an open text stream (newline="" for CSV's CRLF)."""
     for chunk in chunk_lines(lines):
         out.write(chunk)
+
+
+def export_search(
+    index_dir: Path, request: SearchRequest, fmt: str, output: Path | IO[str], *, body: bool = False
+) -> ExportReport:
+    """Every match of `request` (at most EXPORT_LIMIT rows) exported from the configured
+    search of `index_dir` to a file, complete or not at all, or to an open text stream."""
+    if isinstance(output, Path) and not output.parent.is_dir():
+        raise ExportError(f"no such folder: {output.parent}")
+    backend = open_search(index_dir)
+    report = ExportReport()
+    try:
+        hits = backend.iter_hits(request, EXPORT_LIMIT + 1, body=body)
+        lines = export_lines(hits, fmt, body=body, report=report)
+        if isinstance(output, Path):
+            with atomic_text_file(output) as out:
+                write_export(lines, out)
+        else:
+            write_export(lines, output)
+    finally:
+        backend.close()
+    return report

@@ -32,15 +32,9 @@ from whoosh import query
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Results
 
-from .patches import (
-    bm25_parameters,
-    field_length_bytes,
-    length_table,
-    posting_arrays,
-    posting_positions,
-    segment_key,
-)
+from .patches import bm25_parameters, posting_arrays, posting_positions
 from .phrases import is_array_phrase, phrase_btexts, phrase_docs
+from .segments import field_length_bytes, length_table, segment_key
 
 # Fields whose words the fast path scores (BM25F fields of the schema).
 FAST_FIELDS = frozenset({"title", "body"})

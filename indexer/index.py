@@ -27,13 +27,13 @@ from .analysis import StoryPositions, keyword_analyzer, spelling_analyzer, story
 from .builds import BuildReport, accepted_stories
 from .bulkwrite import bulk_writer
 from .locking import index_lock
-from .patches import (  # (importing it checks the Whoosh version)
+from .postcodec import WireCodec
+from .search import IndexMissingError
+from .segments import (  # (importing it checks the Whoosh version)
     release_writer,
     toc_names,
     unlocked_writer,
 )
-from .postcodec import WireCodec
-from .search import IndexMissingError
 from .story import Story
 
 CURRENT_FILE = "CURRENT"

@@ -16,6 +16,21 @@ from .story import BadStoryError
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
 
+class PagePathError(ValueError):
+    """Page files named that cannot be added as asked; the message says why."""
+
+
+def check_page_paths(paths: Iterable[Path], url: str | None = None) -> None:
+    """Raise PagePathError for a named file or folder that is not there, or for a
+    page URL given with more than one page ('-' is standard input)."""
+    paths = list(paths)
+    missing = [str(p) for p in paths if str(p) != "-" and not p.exists()]
+    if missing:
+        raise PagePathError(f"no such file or folder: {', '.join(missing)}")
+    if url and (len(paths) > 1 or any(p.is_dir() for p in paths)):
+        raise PagePathError("--url names one page: give a single file (or -)")
+
+
 def iter_page_files(paths: Iterable[Path]) -> Iterator[Path | tuple[str, str]]:
     """HTML files named directly or found (recursively) in named folders, or
     (where, reason) for a folder that cannot be read or a link not followed."""

@@ -1,97 +1,99 @@
-"""Every use of Whoosh internals, in one place, for the one Whoosh we pin.
+"""Whoosh internals for searching, for the one Whoosh we pin (whooshpin.py).
 
-whoosh-reloaded is unmaintained, so its fixes are ours: a faster length lookup
-patched into its segment reader, posting ids, weights and positions read block by
-block, snippet character spans from the stored text (patched into its highlighter),
-a segment's column read in one go, the terms a prefix stands for, a deadline
-inside the filtering collector, highlighting narrowed to some hits, writers without
-Whoosh's lock, the names of an index's files. Each touches private attributes that
-only this version is known to have,
-so importing this module checks the version and refuses another.
+whoosh-reloaded is unmaintained, so its fixes are ours: posting ids, weights and
+positions read block by block, snippet character spans from the stored text (patched
+into its highlighter), a scorer's BM25 parameters, the terms a prefix stands for, a
+deadline inside the filtering collector, highlighting narrowed to some hits. Each
+touches private attributes that only this version is known to have; what a
+segment stores and the index's files are segments.py's.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
-import re
 import time
 from collections.abc import Iterator
-from importlib import metadata
-from itertools import accumulate
 from typing import Any, NamedTuple
 
-PINNED_DISTRIBUTION = "whoosh-reloaded"
-PINNED_VERSION = "2.7.5"
+from .whooshpin import PINNED_VERSION  # noqa: F401  (importing it checks the Whoosh version first)
 
-
-class WhooshVersionError(ImportError):
-    """The installed Whoosh is not the version whose internals this module patches."""
-
-
-def check_whoosh_version(found: str | None) -> None:
-    """Raise WhooshVersionError unless `found` is the pinned whoosh-reloaded version."""
-    if found != PINNED_VERSION:
-        have = f"{PINNED_DISTRIBUTION} {found}" if found else f"no {PINNED_DISTRIBUTION}"
-        raise WhooshVersionError(
-            f"wire-search patches Whoosh internals and needs {PINNED_DISTRIBUTION}=={PINNED_VERSION}, "
-            f"found {have}: pip install '{PINNED_DISTRIBUTION}=={PINNED_VERSION}'"
-        )
-
-
-def installed_version() -> str | None:
-    try:
-        return metadata.version(PINNED_DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-check_whoosh_version(installed_version())
-
+# isort: split
 import numpy as np  # noqa: E402
 
 # Imported after the check: another Whoosh may lack what is imported here.
 from whoosh import collectors, highlight  # noqa: E402
-from whoosh import index as whoosh_index  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
-from whoosh.columns import NumericColumn, VarBytesColumn  # noqa: E402
-from whoosh.fields import ID  # noqa: E402
+from whoosh.reading import TermNotFound  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
-from whoosh.util.numeric import byte_to_length  # noqa: E402
 
 
-def _doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
-    """W3PerDocReader.doc_field_length reading each length column once.
+def _read_ids(self):  # type: ignore[no-untyped-def]
+    """W3LeafMatcher._read_ids with the id deltas summed by itertools.accumulate
+    (in C), where Whoosh's delta_decode generator made a Python step of each id."""
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(itertools.accumulate(ids))
 
-    Writing a segment asks for the field length of every posting; Whoosh answered
-    each with a seek and a read of the column file (and, for fields without lengths,
-    a file-exists check): 25% of commit time in a profile. Same values, from memory.
+
+W3LeafMatcher._read_ids = _read_ids
+
+# Term infos one segment's terms reader remembers; past this it starts again (a
+# query asks for a few dozen, an entry is ~250 bytes).
+MAX_REMEMBERED_TERMS = 50_000
+
+
+def _remembered_term_info(self, fieldname, tbytes):  # type: ignore[no-untyped-def]
+    """A term's W3TermInfo (None when the segment lacks it), each looked up once.
+
+    One search asks for the same terms again and again (is it there, its
+    document frequency, its postings, for each field and each reading of the
+    query), and each asked the on-disk hash table: a hash, seeks and reads, about
+    30 lookups and 0.5 ms of a request. The segment file never changes, so the
+    answers can be kept as long as its reader is open.
     """
-    if docnum > self._doccount:
-        raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
-    cache = self.__dict__.setdefault("_wire_lengths", {})
-    lengths = cache.get(fieldname)
-    if lengths is None:
-        reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        lengths = cache[fieldname] = _load_lengths(reader)
-    if docnum >= len(lengths):
-        return default
-    lbyte = lengths[docnum]
-    return byte_to_length(lbyte) if lbyte else default
+    memo = self.__dict__.get("_wire_terms")
+    if memo is None:
+        memo = self._wire_terms = {}
+    key = (fieldname, tbytes)
+    found = memo.get(key, memo)
+    if found is memo:
+        raw = self._tindex.get(self._keycoder(fieldname, tbytes))
+        found = None if raw is None else whoosh3.W3TermInfo.from_bytes(raw)
+        if len(memo) >= MAX_REMEMBERED_TERMS:
+            memo.clear()
+        memo[key] = found
+    return found
 
 
-def _load_lengths(reader) -> bytes | list[int]:  # type: ignore[no-untyped-def]
-    """All of a length column: one byte per document, read in one go."""
-    if reader is None:
-        return []
-    if isinstance(reader, NumericColumn.Reader) and reader._fixedlen == 1:
-        return bytes(reader._dbfile.get(reader._basepos, reader._count))
-    return list(reader.load())
+def _term_info(self, fieldname, tbytes):  # type: ignore[no-untyped-def]
+    found = _remembered_term_info(self, fieldname, tbytes)
+    if found is None:
+        raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+    return found
 
 
-whoosh3.W3PerDocReader.doc_field_length = _doc_field_length
+def _term_stat(stat: str):  # type: ignore[no-untyped-def]
+    """W3TermsReader.frequency / doc_frequency from the remembered term info
+    (KeyError for a missing term, as the reader raised)."""
+
+    def read(self, fieldname, tbytes):  # type: ignore[no-untyped-def]
+        found = _remembered_term_info(self, fieldname, tbytes)
+        if found is None:
+            raise KeyError(tbytes)
+        return getattr(found, stat)()
+
+    return read
+
+
+whoosh3.W3TermsReader.__contains__ = lambda self, term: _remembered_term_info(self, *term) is not None
+whoosh3.W3TermsReader.term_info = _term_info
+whoosh3.W3TermsReader.frequency = _term_stat("weight")
+whoosh3.W3TermsReader.doc_frequency = _term_stat("doc_frequency")
 
 
 def posting_ids(m) -> list[int]:  # type: ignore[no-untyped-def]
@@ -267,57 +269,6 @@ def _stepped_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # 
     return np.asarray(owners, dtype=np.int64), np.asarray(positions, dtype=np.int64)
 
 
-def field_length_bytes(reader, fieldname: str) -> bytes | list[int]:  # type: ignore[no-untyped-def]
-    """A segment's length byte of every document in a field, as doc_field_length reads them."""
-    perdoc = reader._perdoc
-    _doc_field_length(perdoc, 0, fieldname)  # loads and keeps the column
-    return perdoc._wire_lengths[fieldname]  # type: ignore[no-any-return]
-
-
-def length_table():  # type: ignore[no-untyped-def]
-    """numpy float64 array: the field length each length byte stands for (byte 0: 1,
-    the default Whoosh's BM25 scorer asks doc_field_length for)."""
-    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-    table[0] = 1.0
-    return table
-
-
-def segment_key(reader) -> str:  # type: ignore[no-untyped-def]
-    """The id of a segment reader's segment: the same for every searcher of one index version."""
-    return reader.segment().segment_id()  # type: ignore[no-any-return]
-
-
-def column_values(reader, fieldname: str, translate: bool = True) -> list[Any]:  # type: ignore[no-untyped-def]
-    """One segment's column, every document's value, as its column reader gives them.
-
-    Whoosh reads a column one value at a time (a seek and a read each: 0.4 s for the
-    cluster column of 200,000 stories); a bytes column is one run of values and a
-    number column one array, so both are read in one go here.
-    """
-    raw = reader.column_reader(fieldname, translate=False)
-    if isinstance(raw, VarBytesColumn.Reader) and (not translate or isinstance(reader.schema[fieldname], ID)):
-        data, bounds = _var_bytes(raw)
-        if translate and data.isascii():  # one character a byte: slice the decoded text
-            text = data.decode("ascii")
-            return [text[start:end] for start, end in bounds]
-        values = [data[start:end] for start, end in bounds]
-        return [v.decode("utf-8") for v in values] if translate else values
-    if isinstance(raw, NumericColumn.Reader) and not translate and raw._typecode in "qQiIlL":
-        n = reader.doc_count_all()
-        count = min(raw._count, n)
-        data = raw._dbfile.get(raw._basepos, count * raw._fixedlen)
-        found = np.frombuffer(data, dtype=np.dtype(raw._typecode).newbyteorder(">")).tolist()
-        return found + [raw._default] * (n - count)  # type: ignore[no-any-return]
-    return list(reader.column_reader(fieldname, translate=translate))
-
-
-def _var_bytes(raw) -> tuple[bytes, Iterator[tuple[int, int]]]:  # type: ignore[no-untyped-def]
-    """The data of a VarBytesColumn reader, read at once, and each value's (start, end) in it."""
-    ends = list(accumulate(raw._lengths))
-    data = raw._dbfile.get(raw._basepos, ends[-1]) if ends else b""
-    return data, zip([0, *ends[:-1]], ends, strict=True)
-
-
 class BM25Parameters(NamedTuple):
     """What a Whoosh BM25F scorer computes a posting's score from."""
 
@@ -391,50 +342,3 @@ def narrow_highlighting(hits: list[Any]) -> None:
     for results, top_n in by_results.values():
         results.top_n = top_n
         results._char_cache = {}
-
-
-def unlocked_writer(ix, **options):  # type: ignore[no-untyped-def]
-    """ix.writer(**options) without Whoosh's own write lock (`_lk=False`).
-
-    Our index_lock is the one writer lock; Whoosh's was left held in-process when
-    a full disk stopped the writer it belonged to.
-    """
-    return ix.writer(_lk=False, **options)
-
-
-def release_writer(writer) -> None:  # type: ignore[no-untyped-def]
-    """Free what a writer holds (open segment files, its lock) without writing:
-    for when cancel() itself fails, as it does on a full disk."""
-    writer._finish()
-
-
-class TocNames(NamedTuple):
-    """The files an index folder's table of contents names."""
-
-    generation: int  # of the live table of contents
-    segments: frozenset[str]  # ids of the live segments
-    toc_file: re.Pattern[str]  # a table of contents' name; group 1 is its generation
-    segment_file: re.Pattern[str]  # a segment file's name; group 1 is its segment id
-
-
-def toc_names(ix) -> TocNames:  # type: ignore[no-untyped-def]
-    """What the live table of contents of an open index names (TOC's name patterns)."""
-    return TocNames(
-        generation=ix.latest_generation(),
-        segments=frozenset(segment.segment_id() for segment in ix._segments()),
-        toc_file=whoosh_index.TOC._pattern(ix.indexname),
-        segment_file=whoosh_index.TOC._segment_pattern(ix.indexname),
-    )
-
-
-def doc_lengths(perdoc, fieldname: str) -> list[int]:  # type: ignore[no-untyped-def]
-    """Every document's length in a field as doc_field_length gives it (0: none)."""
-    if perdoc is None:
-        return []
-    count = perdoc.doc_count_all()
-    if not count:
-        return []
-    _doc_field_length(perdoc, 0, fieldname)  # loads and keeps the column
-    found = perdoc._wire_lengths[fieldname]
-    table = [0] + [byte_to_length(b) for b in range(1, 256)]
-    return [table[b] for b in found] + [0] * (count + 1 - len(found))

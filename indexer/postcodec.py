@@ -15,7 +15,7 @@ block is a fixed 16-byte info header and, zlib-compressed when that is smaller:
 Ids, weights (Whoosh's float32 values) and value bytes read back as W3's do, so
 scores are unchanged. Term info and the term table are W3's. Segments written with
 WireCodec name it in the table of contents, so their readers use it. Like
-patches.py, this subclasses internals of the one Whoosh we pin.
+segments.py, this subclasses internals of the one Whoosh we pin.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
-from .patches import PINNED_VERSION  # noqa: F401  (importing patches checks the pinned Whoosh)
+from .whooshpin import PINNED_VERSION  # noqa: F401  (importing it checks the pinned Whoosh first)
 
 # isort: split
 from whoosh.codec import whoosh3  # noqa: E402

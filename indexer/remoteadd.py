@@ -1,5 +1,6 @@
 """`wire add --server URL`: pages sent to a running `wire serve --accept-pages`
-(POST /api/pages) instead of written here; the standard library only."""
+(POST /api/pages) instead of written here; the standard library only (and the
+engine-neutral AddReport)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 
+from .builds import AddReport
 from .story import BadStoryError
 
 # Seconds to wait for one page's answer: the server may wait for the writer lock (60 s).
@@ -66,14 +68,15 @@ def _error_of(e: urllib.error.HTTPError) -> str:
 
 def send_pages(
     server: str, pages: Iterable[tuple[str, bytes | BadStoryError]], url: str | None = None
-) -> dict[str, list]:
+) -> AddReport:
     """Each page in turn; one report for all (pages unreadable here are skipped here)."""
-    report: dict[str, list] = {"added": [], "duplicates": [], "skipped": []}
+    report = AddReport()
     for name, raw in pages:
         if isinstance(raw, BadStoryError):
-            report["skipped"].append([name, str(raw)])
+            report.skipped.append((name, str(raw)))
             continue
         answer = send_page(server, name, raw, url)
-        for key in report:
-            report[key].extend(answer.get(key, []))
+        report.added.extend(answer.get("added", []))
+        report.duplicates.extend(answer.get("duplicates", []))
+        report.skipped.extend((where, reason) for where, reason in answer.get("skipped", []))
     return report

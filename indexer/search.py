@@ -57,6 +57,9 @@ class SearchRequest:
     collapse: bool = True
     # Values per facet; None is the backend's short default list.
     facet_limit: int | None = None
+    # The match set's timeline too (SearchResults.timeline), counted from the same
+    # matches; a backend may leave it None, and `timeline()` answers then.
+    timeline: bool = False
 
     def validate(self) -> None:
         """Raise SearchError when the request is out of bounds."""
@@ -139,6 +142,7 @@ class SearchResults:
     copies: int | None = None  # matching stories counting every copy (None: as total)
     # Distinct values per facet before the limit: more than shown means a "more" link.
     facet_sizes: dict[str, int] = field(default_factory=dict)
+    timeline: Timeline | None = None  # when the request asked for it and the backend made it
 
     @property
     def pages(self) -> int:
@@ -235,6 +239,11 @@ class SearchBackend(Protocol):
     def iter_hits(self, request: SearchRequest, limit: int, *, body: bool = False) -> Iterator[Hit]:
         """Up to `limit` hits in the request's order, across all pages, made one
         at a time as they are consumed (export, feeds); `body` fills Hit.body."""
+        ...
+
+    def warm(self) -> None:
+        """Load what every search reads, before a server forks its workers; the
+        server calls `close()` next, so no open file or connection is shared."""
         ...
 
     def close(self) -> None: ...

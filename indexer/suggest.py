@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from whoosh import query
 
 from .limits import MAX_SPELL_WORD_CHARS
 from .queries import OPERATOR_WORDS_RE, QUERY_FIELDS
-from .spelling import close_words, edit_distance, rank_candidates
+from .spelling import Vocabulary, close_words, edit_distance, rank_candidates
 
 # Words a "Did you mean" looks at: letters only, not a field name ("place:").
 SPELL_WORD_RE = re.compile(r"(?<![\w:*?&.-])[^\W\d_]{3,}(?![\w:*?]|[-&.]\w)")
@@ -28,7 +28,7 @@ def is_known_word(s, word: str) -> bool:  # type: ignore[no-untyped-def]
     return ("words", word.lower()) in s.reader()
 
 
-def suggest_query(s, qstring: str, vocabulary: Callable[[], Sequence[str]]) -> str | None:  # type: ignore[no-untyped-def]
+def suggest_query(s, qstring: str, vocabulary: Callable[[], Vocabulary]) -> str | None:  # type: ignore[no-untyped-def]
     """ "Did you mean": each unknown word replaced by a close real word from the
     index, choosing among close words the combination found together most often.
     `vocabulary` gives the index's words (called only when a word is unknown)."""
@@ -41,11 +41,11 @@ def suggest_query(s, qstring: str, vocabulary: Callable[[], Sequence[str]]) -> s
     ][:MAX_CORRECTIONS]
     if not spans:
         return None
-    words = vocabulary()
+    known = vocabulary()
     choices = []
     for m in spans:
         typed = m.group(0).lower()
-        candidates = close_words(typed, words, limit=SPELL_CANDIDATES)
+        candidates = close_words(typed, known, limit=SPELL_CANDIDATES)
         choices.append(rank_candidates(typed, candidates, limit=3 if len(spans) == 1 else 2))
     if not any(choices):
         return None

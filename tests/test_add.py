@@ -224,7 +224,7 @@ def test_missing_path_is_an_error_and_adds_nothing(runner, dirs, tmp_path):
     root, index = dirs
     result = add(runner, root, index, PAGES / "harbour-strike.html", tmp_path / "nowhere.html")
     assert result.exit_code == 1
-    assert "nowhere.html" in result.output
+    assert result.output == f"Error: no such file or folder: {tmp_path / 'nowhere.html'}\n"
     assert story_texts(root) == []
 
 
@@ -234,7 +234,8 @@ def test_url_option_with_several_pages_is_refused(runner, dirs):
     root, index = dirs
     pages = [PAGES / "harbour-strike.html", PAGES / "glacier-survey.htm"]
     result = add(runner, root, index, "--url", "https://one.example/x", *pages)
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert result.output == "Error: --url names one page: give a single file (or -)\n"
     assert story_texts(root) == []
 
 

@@ -10,7 +10,7 @@ from whoosh import query
 
 from indexer.collapse import ClusterColumn, collapse_docs
 from indexer.docsets import Columns, apply_filters, facet_counts, match_set
-from indexer.facets import rank_counts
+from indexer.facets import place_key, rank_counts
 from indexer.fastscore import PostingArrays
 from indexer.index import add_to_index, build_index, index_lock
 from indexer.search import FACET_FIELDS, SearchRequest
@@ -54,14 +54,14 @@ def test_collapse_keeps_the_lead_copy_of_each_cluster(index):
         assert collapse_docs(docs, col) == reference_collapse(docs, col)
 
 
-def reference_facets(docs, cols, request):
+def reference_facets(docs, cols, request, limit=20):
     """The Counter over the matches facet_counts replaced."""
     facets = {}
     for name in FACET_FIELDS:
         base = apply_filters(docs, cols, request, skip=name) if request.filtered else docs
         counts = Counter(getattr(cols, name)[d] for d in base)
         counts.pop("", None)
-        facets[name] = rank_counts(name, counts, getattr(request, name), 20)[0]
+        facets[name] = rank_counts(name, counts, getattr(request, name), limit)[0]
     return facets
 
 
@@ -80,6 +80,41 @@ def test_facet_counts_are_the_counters(index, options):
     found = facet_counts(docs, cols, request)
     assert found == reference_facets(docs, cols, request)
     assert all(found[name] for name in FACET_FIELDS)
+
+
+# One place written several ways, places sharing counts (ties at the cut), a place
+# without letters (no grouping key) and none at all.
+PLACE_FORMS = (
+    ["NEW DELHI", "New Delhi", "New  Delhi."] + ["St. Louis", "ST LOUIS", "St Louis"] + ["Zürich", "ZURICH"]
+    + [f"Town {chr(65 + k)}" for k in range(20)] + ["...", ""]
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def places_index(tmp_path_factory):
+    rng = random.Random(11)
+    stories = []
+    for n in range(400):
+        s = story(n, rng)
+        stories.append(s.replace(place=PLACE_FORMS[min(int(rng.expovariate(0.15)), len(PLACE_FORMS) - 1)]))
+    folder = tmp_path_factory.mktemp("places") / "index"
+    build_index(folder, stories)
+    return folder
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5, 20])
+@pytest.mark.parametrize("chosen", [(), ("town t",), ("Nowhere",), ("st louis", "ZURICH")])
+def test_place_counts_of_the_top_groups_are_the_counters(places_index, limit, chosen):
+    request = SearchRequest("oil OR gold OR wheat", facets=True, facet_limit=limit, place=chosen)
+    with closing(WhooshSearch(places_index, result_cache_size=0)) as backend:
+        s = backend.searcher()
+        cols = Columns.read(s.reader())
+        docs = set(range(s.doc_count_all()))
+    sizes: dict[str, int] = {}
+    found = facet_counts(docs, cols, request, sizes)
+    assert found["place"] == reference_facets(docs, cols, request, limit)["place"]
+    groups = {place_key(p) for p in (cols.place[d] for d in apply_filters(docs, cols, request, "place")) if p}
+    assert sizes["place"] == len(groups - {""}) > limit
 
 
 def test_match_sets_from_arrays_are_whooshs(index):

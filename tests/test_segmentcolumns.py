@@ -13,10 +13,10 @@ from test_syndication import CORPUS, DAY, UNRELATED, WIRE, story
 
 from indexer.collapse import ClusterColumn
 from indexer.index import add_to_index, build_index, delete_from_index, open_index
-from indexer.patches import column_values
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
 from indexer.segmentcolumns import SegmentColumns, read_column
+from indexer.segments import column_values
 from indexer.story import Story
 
 COLUMNS = [

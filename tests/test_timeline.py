@@ -3,6 +3,7 @@ the SVG and table on the results page, /api/timeline and `wire search --timeline
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -171,6 +172,27 @@ def test_timeline_follows_filters(backend):
     assert timeline.total == backend.search(request).total
     assert timeline.undated == 0  # a date filter leaves undated stories out
     assert timeline.buckets[0].start >= D(2023, 1, 1) and timeline.buckets[-1].end <= D(2023, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest("government"),
+        SearchRequest("government", collapse=False, page=2, pagelen=3, sort="newest"),
+        SearchRequest("government", agency=("PTI",), date_from=D(2023, 1, 1), date_to=D(2023, 12, 31)),
+        SearchRequest('"defence innovation"'),
+        SearchRequest("defence AND zzznothing"),  # nothing strictly: the loose reading answers
+        SearchRequest("zzznothing"),
+    ],
+)
+def test_a_search_counts_the_timeline_of_its_own_matches(research_index, request_):
+    cold = WhooshSearch(research_index, result_cache_size=0)
+    try:
+        results = cold.search(dataclasses.replace(request_, timeline=True, facets=True))
+        assert results.timeline == (cold.timeline(request_) if results.total else None)
+        assert cold.search(request_).timeline is None  # only when asked
+    finally:
+        cold.close()
 
 
 def test_empty_query_timeline_is_every_story(backend):

@@ -12,11 +12,14 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from conftest import GENERATED, HOSTILE_STORIES, RELATED_STORIES, SEED_ID
+from flask import request, url_for
 
 from indexer.cli import cli
 from indexer.ingest import reindex
 from indexer.search import MAX_PAGE, MAX_QUERY_CHARS
 from webui import create_app
+from webui.params import SearchParams
+from webui.views import search_url
 
 TOTAL_STORIES = 1 + GENERATED + len(RELATED_STORIES) + len(HOSTILE_STORIES)
 
@@ -636,3 +639,21 @@ def test_runner_fixture_works(runner):
 
 def test_corpus_fixture_is_as_described(corpus_dir: Path):
     assert len(list(corpus_dir.glob("*.txt"))) == TOTAL_STORIES
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"q": "monsoon"},
+        {"q": 'a "phrase" & más / 50% + #tag = x?', "sort": "newest", "page": "3"},
+        {"q": "rain", "agency": ["PTI", "Reuters"], "place": ["New Delhi", "São Paulo"], "year": ["2024"]},
+        {"q": "rain", "from": "2024-01-01", "to": "2024-03-31", "collapse": "false"},
+        {"q": ""},
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["pages.search", "api.search"])
+def test_search_urls_are_url_fors(app, args, endpoint):
+    with app.test_request_context("/search", query_string=args):
+        params = SearchParams.from_args(request.args)
+        for p in (params, params.replace(page=2), params.replace(sort="oldest")):
+            assert search_url(p, endpoint) == url_for(endpoint, **p.args())

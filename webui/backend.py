@@ -14,7 +14,7 @@ from flask import Flask, current_app, request
 from werkzeug.utils import import_string
 
 from indexer.backends import BACKENDS, search_factory
-from indexer.search import SearchBackend
+from indexer.search import IndexMissingError, SearchBackend
 
 EXTENSION = "wire.backend"
 
@@ -53,6 +53,21 @@ def get_backend() -> SearchBackend:
                 factory = search_factory(current_app.config) if is_name else load_factory(setting)
                 slot.backend = factory(str(current_app.config["INDEX"]))
     return slot.backend
+
+
+def warm_backend(app: Flask) -> None:
+    """Open the backend and load what every search reads, then close its files:
+    called before forking, so the workers share the loaded values and each opens
+    its own files. Without an index yet, or for an app without a backend, nothing."""
+    if EXTENSION not in app.extensions:
+        return
+    with app.app_context():
+        try:
+            backend = get_backend()
+        except IndexMissingError:
+            return
+        backend.warm()
+        backend.close()
 
 
 def require_backend() -> None:

@@ -2,8 +2,10 @@
 
 Whoosh scores in Python, so threads share one core under the GIL; worker
 processes use every core. The app is made before forking (gunicorn's preload),
-and each worker opens its own backend, with its own warm searchers, on its
-first request (`backend.get_backend` is lazy), so no open file is shared.
+and so is what every search reads (`backend.warm_backend`: columns, clusters,
+vocabulary, templates), shared by the workers; the backend's files are closed
+before forking, and each worker thread opens its own searcher, so no open file
+is shared.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 from typing import Any
 
 from flask import Flask
+
+from .backend import warm_backend
 
 
 def default_workers() -> int:
@@ -24,6 +28,9 @@ def default_workers() -> int:
 
 def serve(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:
     """Serve `app` until interrupted: waitress for one worker, gunicorn for more."""
+    warm_backend(app)
+    for name in app.jinja_env.list_templates():  # compiled once, before forking
+        app.jinja_env.get_template(name)
     if workers <= 1:
         import waitress
 

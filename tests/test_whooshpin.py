@@ -1,11 +1,11 @@
-"""indexer.patches: the one module using Whoosh internals refuses another Whoosh."""
+"""indexer.whooshpin: the modules using Whoosh internals refuse another Whoosh."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from indexer.patches import PINNED_VERSION, WhooshVersionError, check_whoosh_version, installed_version
+from indexer.whooshpin import PINNED_VERSION, WhooshVersionError, check_whoosh_version, installed_version
 
 PROJECT = Path(__file__).resolve().parents[1]
 

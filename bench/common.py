@@ -64,6 +64,8 @@ INDEX_SOURCES = (
     "index.py",
     "imports.py",
     "patches.py",
+    "postcodec.py",
+    "bulkwrite.py",
     "segments.py",
     "story.py",
     "storedfields.py",

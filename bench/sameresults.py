@@ -2,7 +2,8 @@
 
 `make bench-speed` with `--save-results F` before a speed change and
 `--compare-results F` after it says whether any query of the mix (and 200 distinct
-ones) lost or gained a story in its top 10, changed a score, or changed its total.
+ones) lost or gained a story in its top 10, changed a score, changed its total, or
+changed the snippet HTML of a story it shows.
 
 Stories with equal scores are ordered by document number, which a parallel build
 assigns in whichever order its workers finish, so two builds of one corpus can order
@@ -21,7 +22,7 @@ SCORE_DIGITS = 5
 
 
 def results_snapshot(engine: WireEngine, queries: list[BenchQuery]) -> dict[str, dict[str, object]]:
-    """Top 10 (id, score) and the total of each query, computed (no result cache)."""
+    """Top 10 (id, score), the total and the shown snippets of each query, computed (no result cache)."""
     from indexer.search import SearchRequest
 
     out: dict[str, dict[str, object]] = {}
@@ -29,7 +30,11 @@ def results_snapshot(engine: WireEngine, queries: list[BenchQuery]) -> dict[str,
         request = SearchRequest(q.text, date_from=q.date_from, date_to=q.date_to)
         found = engine.uncached.search(request)  # type: ignore[union-attr]
         key = f"{q.text} [{q.date_from} {q.date_to}]" if q.date_from else q.text
-        out[key] = {"total": found.total, "hits": [[h.id, round(h.score, SCORE_DIGITS)] for h in found.hits]}
+        out[key] = {
+            "total": found.total,
+            "hits": [[h.id, round(h.score, SCORE_DIGITS)] for h in found.hits],
+            "snippets": {h.id: h.snippet for h in found.hits},
+        }
     return out
 
 
@@ -44,6 +49,13 @@ def same_top(before: list[list[object]], now: list[list[object]]) -> bool:
         )
     ]
     return all(a == b for a, b in groups[:-1])
+
+
+def snippets_changed(before: dict[str, str] | None, now: dict[str, str]) -> list[str]:
+    """Ids of stories shown in both runs whose snippet HTML differs (none saved: none)."""
+    if before is None:
+        return []
+    return sorted(i for i in now.keys() & before.keys() if now[i] != before[i])
 
 
 def compare_snapshots(saved: dict, now: dict) -> list[str]:  # type: ignore[type-arg]
@@ -62,6 +74,9 @@ def compare_snapshots(saved: dict, now: dict) -> list[str]:  # type: ignore[type
             if old["total"] != found["total"] or not same:
                 lines.append(f"{label}: {key!r}: total {old['total']} -> {found['total']}, "
                              f"top 10 {'same' if same else 'changed'}")  # fmt: skip
+            changed = snippets_changed(old.get("snippets"), found["snippets"])
+            if changed:
+                lines.append(f"{label}: {key!r}: snippet of {', '.join(changed)} changed")
         missing = set(before) - set(queries)
         if missing:
             lines.append(f"{label}: {len(missing)} saved queries not run now")

@@ -155,7 +155,7 @@ def print_report(report: dict) -> None:
     same = report.get("same_results")
     if same:
         verdict = "PASS" if not same["differences"] else "FAIL"
-        print(f"\n{verdict}  results identical to {same['file']} (top 10 and totals, "
+        print(f"\n{verdict}  results identical to {same['file']} (top 10, totals and snippets, "
               f"{same['queries']} queries): {len(same['differences'])} differ")  # fmt: skip
         for line in same["differences"][:20]:
             print(f"  {line}")

@@ -5,9 +5,11 @@ Imports whoosh; only indexer.index uses it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from itertools import accumulate
 
 from whoosh.analysis import (
     Analyzer,
@@ -18,9 +20,10 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
-from whoosh.formats import Characters
+from whoosh.formats import Characters, Positions
 from whoosh.lang.porter import stem as porter_stem
 
+from .postcodec import count_varints, decode_varints, encode_varints
 from .querytext import INDEX_STOP_WORDS
 
 # Words joined by hyphens, dots or ampersands stay one token ("INDUS-X", "U.S",
@@ -141,6 +144,60 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
     return seen
 
 
+def term_occurrences(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int, int]]]:
+    """index_occurrences(text), for the terms in `wanted` only (a snippet's matched words).
+
+    A snippet needs a few words' spans; stemming and bookkeeping every word in a
+    Python loop was most of its cost. Here the words are found, filtered and stemmed
+    by C loops (findall, comprehensions, map) and only the wanted ones are located.
+    """
+    if not text.isascii():  # lower case can change lengths there: the exact loop
+        found = index_occurrences(text)
+        return {w: found[w] for w in wanted if w in found}
+    # ASCII: lower case keeps the tokens and offsets; split gives gap, word, gap, word, ...
+    pieces = _SPLIT_RE.split(text.lower())
+    words = pieces[1::2]
+    kept = [i for i, w in enumerate(words) if len(w) > 1 and w not in _STOPS]
+    kept_words = [words[i] for i in kept]
+    # A Porter stem keeps its word's first letter (its rules rewrite suffixes only; true of
+    # all 67,786 words and parts of Reuters-21578), so only words starting as a wanted
+    # term starts are stemmed: a fresh process's stem cache is empty, and a stem is ~10 us.
+    initials = {term[:1] for term in wanted}
+    # (term, kept word, part number (-1: the word itself), part offset, part length)
+    hits = [
+        (t, k, -1, 0, 0) for k, w in enumerate(kept_words) if w[:1] in initials and (t := _stem(w)) in wanted
+    ]
+    compounds: list[int] = []  # kept words with parts, and the positions added up to each
+    added: list[int] = []
+    shift = 0
+    for k in [k for k, w in enumerate(kept_words) if "-" in w or "." in w or "&" in w]:
+        word = kept_words[k]
+        parts = _split_compound(word)
+        offset = 0
+        for j, part in enumerate(parts):
+            offset = word.find(part, offset)
+            if part[:1] in initials and (term := _stem(part)) in wanted:
+                hits.append((term, k, j, offset, len(part)))
+            offset += len(part)
+        if parts:
+            shift += len(parts) - 1
+            compounds.append(k)
+            added.append(shift)
+    if not hits:
+        return {}
+    offsets = list(accumulate(map(len, pieces)))  # offsets[2i] is where word i starts
+    seen: dict[str, list[tuple[int, int, int]]] = {}
+    for term, k, j, offset, length in sorted(hits, key=lambda h: (h[1], h[2])):
+        before = bisect.bisect_left(compounds, k)
+        at = kept[0] + k + (added[before - 1] if before else 0)
+        start = offsets[2 * kept[k]]
+        end = start + len(kept_words[k])
+        if j >= 0:
+            at, start, end = at + j, start + offset, start + offset + length
+        seen.setdefault(term, []).append((at, start, end))
+    return seen
+
+
 class _StemCache(dict[str, str]):
     """Porter stems, remembered (pure; bounded like the chain's own cache)."""
 
@@ -155,14 +212,22 @@ class _StemCache(dict[str, str]):
 
 _stem = _StemCache().__getitem__
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+_SPLIT_RE = re.compile(f"({TOKEN_PATTERN})")
 _has_joiner = re.compile(f"[{re.escape(COMPOUND_JOINERS)}]").search
 _STOPS = INDEX_STOP_WORDS
 _FAST = story_analyzer()
 
 
-class StoryCharacters(Characters):
-    """Whoosh's Characters format (the same posting bytes), indexing story text
-    through `index_occurrences` when the analyzer is `story_analyzer()`."""
+class StoryPositions(Positions):
+    """The title and body format: each posting's positions as varint deltas, no character spans.
+
+    Snippets get the spans of the shown hits from `index_occurrences` over the stored
+    text (patches._load_chars), the same (position, start, end) as indexing, so the
+    postings need not carry them. Story text is analysed through `index_occurrences`
+    when the analyzer is `story_analyzer()`.
+    """
+
+    VARINT_POSITIONS = True  # patches.posting_positions decodes these values in numpy
 
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
         if kwargs.get("mode") != "index" or not isinstance(value, str) or not _is_story_analyzer(analyzer):
@@ -171,7 +236,30 @@ class StoryCharacters(Characters):
         boost = self.field_boost
         for term, occurrences in index_occurrences(value).items():
             # the chain sums a boost of 1.0 per occurrence: the same float
-            yield term, len(occurrences), float(len(occurrences)) * boost, self.encode(occurrences)
+            yield (
+                term,
+                len(occurrences),
+                float(len(occurrences)) * boost,
+                self.encode([o[0] for o in occurrences]),
+            )
+
+    def encode(self, poslist):  # type: ignore[no-untyped-def]
+        return encode_varints([b - a for a, b in zip([0, *poslist], poslist, strict=False)])
+
+    def decode_positions(self, valuestring):  # type: ignore[no-untyped-def]
+        deltas = decode_varints(valuestring, count_varints(valuestring))[0]
+        return list(accumulate(deltas))
+
+    def decode_frequency(self, valuestring):  # type: ignore[no-untyped-def]
+        return count_varints(valuestring)
+
+
+class StoryCharacters(Characters):
+    """The title and body format before StoryPositions (character spans in every posting).
+
+    Kept so the table of contents of an index built with it still loads, and
+    index.open_index can ask for a rebuild instead of failing on the unpickling.
+    """
 
 
 _checked: list[Analyzer] = []

@@ -4,20 +4,20 @@ Whoosh's own writer sends every posting through its pool (a tuple each), sorts
 them, and hands them to the codec one by one; a full build spends most of its
 time there. This writer groups postings by term as documents come (their numbers
 only grow, so no sort) and gives the codec each term's postings at once; the
-blocks are encoded by Whoosh's own code, so the files are Whoosh's bytes (tests
-compare them). Like segments.py, it uses internals of the one Whoosh we pin.
+blocks are encoded by postcodec.encode_block, as WireCodec's own writer encodes
+them, so the files are that writer's bytes (tests compare them). Like segments.py,
+it uses internals of the one Whoosh we pin.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import operator
 import pickle
-import zlib
 from array import array
 from collections.abc import Iterator
 
+from .postcodec import encode_block
 from .segments import doc_lengths  # importing segments checks the pinned Whoosh version first
 
 # isort: split
@@ -25,7 +25,6 @@ from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.multiproc import MpWriter, SubWriterTask  # noqa: E402
 from whoosh.system import pack_int, pack_ushort  # noqa: E402
 from whoosh.util import random_name  # noqa: E402
-from whoosh.util.numeric import length_to_byte  # noqa: E402
 from whoosh.writing import SegmentWriter  # noqa: E402
 
 # --- bulk build writer (issue 12: the writer's cost) ---------------------------------------
@@ -171,12 +170,12 @@ def write_terms(fieldwriter, schema, lengths, terms) -> None:  # type: ignore[no
 def _write_term(
     fieldwriter, tbytes: bytes, ids: array, weights: array, values: list[bytes], doclen: list[int], fixed
 ) -> None:  # type: ignore[no-untyped-def]
-    """One term's posting blocks and term info, the bytes W3PostingsWriter and
+    """One term's posting blocks and term info, the bytes WirePostingsWriter and
     W3FieldWriter write for it posting by posting (start_term, add, finish_term).
 
     Their steps in bulk: blocks of _blocklimit postings (the last one's length
-    negative), each block's (delta ids, weights, values) pickled and compressed, its
-    info tuple pickled; the term's statistics summed block by block in their order.
+    negative), each encoded by postcodec.encode_block; the term's statistics summed
+    block by block in their order.
     """
     postwriter, postfile = fieldwriter._postwriter, fieldwriter._postfile
     limit, comp = postwriter._blocklimit, postwriter._compression
@@ -199,39 +198,15 @@ def _write_term(
         info._maxlength = max(info._maxlength, longest)
         info._maxweight = max(info._maxweight, heaviest)
         info._maxid = block_ids[-1]
-        # W3PostingsWriter._write_block
-        data = (
-            tuple(map(operator.sub, block_ids, itertools.chain((0,), block_ids))),
-            _mini_weights(block_weights),
-            _mini_values(values[start:end], fixed),
+        block_values = values[start:end]
+        if not all(block_values):  # add_posting keeps the non-empty ones
+            block_values = [v for v in block_values if v]
+        block = encode_block(
+            block_ids, block_weights, block_values, fixed, heaviest, (shortest, longest), comp
         )
-        databytes = pickle.dumps(data, 2)
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        lengths = (length_to_byte(shortest), length_to_byte(longest))
-        infobytes = pickle.dumps((len(block_ids), block_ids[-1], heaviest, comp, *lengths), 2)
-        size = len(infobytes) + len(databytes)
-        postfile.write(pack_int(-size if end >= count else size) + infobytes + databytes)
+        postfile.write(pack_int(-len(block) if end >= count else len(block)) + block)
     info.set_extent(first, postfile.tell() - first)
     fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, info.to_bytes())
-
-
-def _mini_weights(weights: array) -> float | tuple[float, ...] | None:
-    """W3PostingsWriter._mini_weights: None when all are 1.0, one when all are equal."""
-    if weights.count(1.0) == len(weights):
-        return None
-    if weights.count(weights[0]) == len(weights):
-        return weights[0]  # type: ignore[no-any-return]
-    return tuple(weights)
-
-
-def _mini_values(values: list[bytes], fixed: int | None) -> tuple[bytes, ...] | bytes | None:
-    """W3PostingsWriter._mini_values of the values add_posting keeps (the non-empty ones)."""
-    if not all(values):
-        values = [v for v in values if v]
-    if fixed is None or fixed < 0:
-        return tuple(values)
-    return None if fixed == 0 else b"".join(values)
 
 
 class BulkSegmentWriter(SegmentWriter):

@@ -24,10 +24,11 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.index import Index
 
 from . import clusterstore
-from .analysis import StoryCharacters, keyword_analyzer, spelling_analyzer, story_analyzer
+from .analysis import StoryPositions, keyword_analyzer, spelling_analyzer, story_analyzer
 from .builds import BuildReport, accepted_stories
 from .bulkwrite import bulk_writer
 from .locking import index_lock
+from .postcodec import WireCodec
 from .search import IndexMissingError
 from .segments import (  # (importing it checks the Whoosh version)
     release_writer,
@@ -58,6 +59,8 @@ SPELLING_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 # +0.38) without the double count: +0.018 nDCG@10 on Reuters topics and +0.007 on
 # ModApte over 2.0, measured with bench/relevance.py (1.0: +0.001, 0.2: mixed).
 TITLE_BOOST = 0.3
+# The fields whose postings hold positions only (StoryPositions; snippets recompute spans).
+STORY_FIELDS = ("title", "body")
 # Bulk builds: memory per writer process before it spills to disk (see notes/whoosh.md).
 BUILD_LIMITMB = 512
 BUILD_PROCS = min(2, os.cpu_count() or 1)
@@ -68,10 +71,10 @@ SMALL_BUILD = 5000
 def make_schema() -> Schema:
     """Fields: stemmed text, facet columns, a unique id, and the stored record (storedfields.py)."""
     text = story_analyzer()
-    title = TEXT(analyzer=text, chars=True, field_boost=TITLE_BOOST)
-    body = TEXT(analyzer=text, chars=True)
-    for story_field in (title, body):  # the same postings, analysed in one loop (analysis.py)
-        story_field.format = StoryCharacters(field_boost=story_field.format.field_boost)
+    title = TEXT(analyzer=text, field_boost=TITLE_BOOST)
+    body = TEXT(analyzer=text)
+    for story_field in (title, body):  # positions only, analysed in one loop (analysis.py)
+        story_field.format = StoryPositions(field_boost=story_field.format.field_boost)
     return Schema(
         id=ID(unique=True),
         title=title,
@@ -173,11 +176,24 @@ def current_generation(index_dir: Path) -> Path | None:
 
 
 def open_index(index_dir: Path) -> Index:
-    """Open the live generation; IndexMissingError when there is none."""
+    """Open the live generation; IndexMissingError when there is none, or when an
+    older version built it in a posting format this one no longer reads."""
     gen = current_generation(index_dir)
     if gen is None or not whoosh_index.exists_in(str(gen)):
         raise IndexMissingError(f"no index in {index_dir}: build it with `wire reindex --index {index_dir}`")
-    return whoosh_index.open_dir(str(gen))
+    ix = whoosh_index.open_dir(str(gen))
+    if not has_current_format(ix.schema):
+        ix.close()
+        raise IndexMissingError(
+            f"the index in {index_dir} was built by an older version of wire-search (another posting "
+            f"format): rebuild it with `wire reindex --index {index_dir}`"
+        )
+    return ix
+
+
+def has_current_format(schema: Schema) -> bool:
+    """Whether the story fields of an index's schema have today's posting format."""
+    return all(type(schema[name].format) is StoryPositions for name in STORY_FIELDS if name in schema)
 
 
 def _swap_current(index_dir: Path, gen: Path) -> None:
@@ -313,7 +329,7 @@ def _write_generation(
 ) -> None:
     ix = whoosh_index.create_in(str(folder), make_schema())
     # compound=False: searchers map segment files instead of copying them into memory
-    options: dict[str, object] = {"limitmb": limitmb, "compound": False}
+    options: dict[str, object] = {"limitmb": limitmb, "compound": False, "codec": WireCodec()}
     if whoosh_writer:
         if procs > 1:
             # multisegment avoids a known IndexError of the multi-process merge
@@ -425,7 +441,7 @@ def live_writer(index_dir: Path) -> Iterator[Any]:
     writer = None
     try:
         # our index_lock is the one writer lock (see unlocked_writer)
-        writer = unlocked_writer(ix, compound=False)
+        writer = unlocked_writer(ix, compound=False, codec=WireCodec())
         yield writer
         writer.commit()
     except BaseException:

@@ -1,8 +1,8 @@
 """Whoosh internals for searching, for the one Whoosh we pin (whooshpin.py).
 
-whoosh-reloaded is unmaintained, so its fixes are ours: posting ids, weights,
-positions and snippet character spans read block by block (the spans patched into
-its highlighter), a scorer's BM25 parameters, the terms a prefix stands for, a
+whoosh-reloaded is unmaintained, so its fixes are ours: posting ids, weights and
+positions read block by block, snippet character spans from the stored text (patched
+into its highlighter), a scorer's BM25 parameters, the terms a prefix stands for, a
 deadline inside the filtering collector, highlighting narrowed to some hits. Each
 touches private attributes that only this version is known to have; what a
 segment stores and the index's files are segments.py's.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-import pickle
 import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -27,12 +26,11 @@ import numpy as np  # noqa: E402
 from whoosh import collectors, highlight  # noqa: E402
 from whoosh.codec import whoosh3  # noqa: E402
 from whoosh.codec.whoosh3 import W3LeafMatcher  # noqa: E402
-from whoosh.formats import Characters  # noqa: E402
-from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
 from whoosh.reading import TermNotFound  # noqa: E402
 from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
-from whoosh.system import _INT_SIZE  # noqa: E402
+
+from .storedfields import stored, stores_text  # noqa: E402
 
 
 def _read_ids(self):  # type: ignore[no-untyped-def]
@@ -150,17 +148,14 @@ def posting_positions(m, docs: list[int]) -> tuple[np.ndarray, np.ndarray]:  # t
     """(document, position) of every occurrence of a leaf matcher's term in `docs`
     (ascending ids, each one of its postings), for phrase matching.
 
-    Whoosh decodes one posting's positions per Python call (a pickle each); here
-    the wanted postings' values, taken from the blocks that hold them, are joined
-    into one pickle of a list and loaded at once. Blocks without a wanted
-    document are skipped unread.
+    Whoosh decodes one posting's positions per Python call; here the wanted
+    postings' values (varint deltas, analysis.StoryPositions), taken from the blocks
+    that hold them, are decoded together in numpy. Blocks without a wanted document
+    are skipped unread.
     """
-    if not isinstance(m, W3LeafMatcher) or type(m.format).encode is not Characters.encode:
+    if not isinstance(m, W3LeafMatcher) or not getattr(m.format, "VARINT_POSITIONS", False):
         return _stepped_positions(m, docs)
-    # a value is a 4-byte count, then a protocol-2 pickle of a list ending in STOP
-    values = [value[_INT_SIZE:-1] for value in block_values(m, docs)]
-    lists = pickle.loads(b"\x80\x02(" + b"".join(values) + b"l.")
-    return _occurrences(docs, lists)
+    return varint_occurrences(docs, block_values(m, docs))
 
 
 def block_values(m, docs: list[int]) -> list[bytes]:  # type: ignore[no-untyped-def]
@@ -187,61 +182,77 @@ def block_values(m, docs: list[int]) -> list[bytes]:  # type: ignore[no-untyped-
     return values
 
 
-def posting_characters(searcher, fieldname: str, btext: bytes, docs: list[int]) -> dict[int, Any]:  # type: ignore[no-untyped-def]
-    """(position, startchar, endchar) of a term in each of `docs` (ascending global ids
-    holding it), segment by segment, without the scorers Searcher.postings sets up."""
-    found: dict[int, Any] = {}
-    for sub, offset in searcher.leaf_searchers():
-        local = [d - offset for d in docs if offset <= d < offset + sub.doc_count_all()]
-        if not local:
-            continue
-        m = sub.reader().postings(fieldname, btext)
-        m = m.child if isinstance(m, FilterMatcher) else m  # the hits are not deleted documents
-        if isinstance(m, W3LeafMatcher):
-            decode = m.format.decoder("characters")
-            found.update((d + offset, decode(v)) for d, v in zip(local, block_values(m, local), strict=True))
-            continue
-        for d in local:
-            m.skip_to(d)
-            found[d + offset] = m.value_as("characters")
-    return found
+class _StoredSpans(dict[int, dict[str, Any]]):
+    """docnum -> {matched word: its (position, start, end) list}, made when first asked
+    from the document's stored text, analysed as indexing analysed it."""
+
+    def __init__(self, searcher, fieldname: str, termdocs: dict[str, set[int]]) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.searcher, self.fieldname, self.termdocs = searcher, fieldname, termdocs
+
+    def __missing__(self, docnum: int) -> dict[str, Any]:
+        from .analysis import term_occurrences  # (analysis imports the codec, which imports this)
+
+        text = stored(self.searcher).of(docnum).get(self.fieldname) or ""
+        words = [word for word, docs in self.termdocs.items() if docnum in docs]
+        spans = term_occurrences(text, frozenset(words)) if text and words else {}
+        self[docnum] = spans
+        return spans
 
 
 @staticmethod  # type: ignore[misc]
 def _load_chars(results, fieldname, texts, to_bytes):  # type: ignore[no-untyped-def]
-    """Highlighter._load_chars: each matched word's character spans in the shown hits.
+    """Highlighter._load_chars: each matched word's character spans in a shown hit.
 
-    Whoosh's opened a scored matcher over every segment per word (a BM25 scorer set
-    up for each) and stepped it to each hit: 27% of a query's time at 200,000
-    stories. The same spans, read from the blocks holding the hits.
+    The postings hold positions only (analysis.StoryPositions); the spans of a hit
+    are those `index_occurrences` gives for its stored text, the same (position,
+    start, end) as indexing, worked out for the hits a snippet is asked for.
     """
-    results._char_cache[fieldname] = cache = {}
-    sorted_ids = sorted(docnum for _, docnum in results.top_n)
-    for docnum in sorted_ids:
-        cache[docnum] = {}
-    for text in texts:
-        btext = to_bytes(text)
-        docset = set(results.termdocs[(fieldname, btext)])
-        wanted = [d for d in sorted_ids if d in docset]
-        for docnum, chars in posting_characters(results.searcher, fieldname, btext, wanted).items():
-            cache[docnum][text] = chars
+    termdocs = {text: set(results.termdocs[(fieldname, to_bytes(text))]) for text in texts}
+    results._char_cache[fieldname] = _StoredSpans(results.searcher, fieldname, termdocs)
 
 
-# Whoosh's own, kept for comparing (tests) before it is replaced.
-WHOOSH_LOAD_CHARS = highlight.Highlighter._load_chars
+def _can_load_chars(self, results, fieldname):  # type: ignore[no-untyped-def]
+    """Highlighter.can_load_chars, true of StoryPositions fields too: _load_chars gives
+    their spans from the stored text (Whoosh asks the format for characters, which
+    StoryPositions must not claim: Whoosh's span matchers would then decode them)."""
+    if WHOOSH_CAN_LOAD_CHARS(self, results, fieldname):
+        return True
+    field = results.searcher.schema[fieldname]
+    return bool(
+        getattr(field.format, "VARINT_POSITIONS", False)
+        and stores_text(results.searcher.schema, fieldname)
+        and not self.always_retokenize
+        and results.has_matched_terms()
+        and not self.fragmenter.must_retokenize()
+    )
+
+
+WHOOSH_CAN_LOAD_CHARS = highlight.Highlighter.can_load_chars
 highlight.Highlighter._load_chars = _load_chars
+highlight.Highlighter.can_load_chars = _can_load_chars
 
 
-def _occurrences(docs: list[int], lists: list[list[tuple[int, int, int]]]) -> tuple[np.ndarray, np.ndarray]:
-    """Characters' delta-coded (position, start, length) lists as (document, position) arrays."""
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = itertools.chain.from_iterable(lists)
-    codes = np.fromiter(flat, dtype=np.dtype((np.int64, 3)), count=int(counts.sum()))
-    steps = codes[:, 0] if len(codes) else np.zeros(0, dtype=np.int64)
-    total = np.cumsum(steps)
+def varint_occurrences(docs: list[int], values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Postings' values of varint position deltas (each from 0) as (document, position) arrays."""
+    data = np.frombuffer(b"".join(values), dtype=np.uint8)
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    ends = data < 0x80
+    last = np.flatnonzero(ends)
+    if len(last) == len(data):  # every delta one byte
+        deltas = data.astype(np.int64)
+    else:
+        first = np.concatenate(([0], last[:-1] + 1))
+        varint: np.ndarray = np.cumsum(ends) - ends  # which number each byte belongs to
+        shift = 7 * (np.arange(len(data)) - first[varint])
+        deltas = np.add.reduceat((data & 0x7F).astype(np.int64) << shift, first)
+    ended = np.concatenate(([0], np.cumsum(ends)))
+    bounds = np.cumsum(sizes)
+    counts = ended[bounds] - ended[bounds - sizes]
+    total = np.cumsum(deltas)
     starts = np.cumsum(counts) - counts
-    # each list's positions restart from 0: subtract the running sum before its first code
-    before = np.repeat(total[starts[counts > 0]] - steps[starts[counts > 0]], counts[counts > 0])
+    # each posting's deltas restart from 0: subtract the running sum before its first one
+    before = np.repeat(total[starts] - deltas[starts], counts) if len(deltas) else total
     owners = np.repeat(np.asarray(docs, dtype=np.int64), counts)
     return owners, total - before
 

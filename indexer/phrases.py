@@ -20,8 +20,8 @@ from whoosh import query
 if TYPE_CHECKING:
     from .fastscore import PostingArrays
 
-# Field formats whose positions PostingArrays reads (the story fields' StoryCharacters).
-POSITION_FORMATS = ("Characters", "StoryCharacters")
+# Field formats whose positions PostingArrays reads (the story fields' StoryPositions).
+POSITION_FORMATS = ("Positions", "Characters", "StoryPositions")
 
 
 def is_array_phrase(q: query.Query, schema: Any) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 from whoosh import query
 from whoosh.util.times import long_to_datetime
 
+from .analysis import term_occurrences
 from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
 from .fastscore import PostingArrays
@@ -381,21 +382,18 @@ class WhooshSearch:
         if docnum is None:
             return None
         body = stored(r.searcher).of(docnum).get("body", "")
-        return mark_paragraphs(body, self._match_spans(r, docnum, query_text) if query_text.strip() else [])
+        return mark_paragraphs(body, self._match_spans(r, body, query_text) if query_text.strip() else [])
 
-    def _match_spans(self, r: Reading, docnum: int, query_text: str) -> list[tuple[int, int]]:
-        """Character spans in the body of the terms the query matched (the snippets' terms)."""
+    def _match_spans(self, r: Reading, body: str, query_text: str) -> list[tuple[int, int]]:
+        """Character spans in the body of the terms the query matched (the snippets' terms),
+        from the body analysed as indexing analysed it (the postings hold no spans)."""
         plan = self._read(r, SearchRequest(query_text), {})[0]
         if plan is None:
             return []
         s = r.searcher
-        spans: list[tuple[int, int]] = []
-        for fieldname, btext in highlight_terms(s, plan.everything, ("body",)):
-            m = s.postings(fieldname, btext)
-            m.skip_to(docnum)
-            if m.is_active() and m.id() == docnum:
-                spans.extend((start, end) for _, start, end in m.value_as("characters"))
-        return spans
+        words = [s.schema[f].from_bytes(b) for f, b in highlight_terms(s, plan.everything, ("body",))]
+        found = term_occurrences(body, frozenset(words))
+        return [(start, end) for word in words for _, start, end in found.get(word, ())]
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]:
         s = self.searcher()

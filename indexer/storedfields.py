@@ -132,6 +132,13 @@ def is_packed(schema: Any) -> bool:
     return RECORD_FIELD in schema
 
 
+def stores_text(schema: Any, fieldname: str) -> bool:
+    """Whether an index keeps a field's text for display (in its records, or stored plainly)."""
+    return fieldname in schema and (
+        schema[fieldname].stored or (is_packed(schema) and fieldname in RECORD_FIELDS)
+    )
+
+
 def _index_dictionary(searcher: Any) -> bytes:
     docnum = searcher.document_number(id=DICTIONARY_ID)
     return b"" if docnum is None else bytes(searcher.stored_fields(docnum).get(DICTIONARY_FIELD, b""))

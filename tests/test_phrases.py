@@ -10,10 +10,12 @@ from whoosh.highlight import Highlighter
 from indexer.docsets import match_set
 from indexer.fastscore import PostingArrays
 from indexer.index import add_to_index, build_index, index_lock
-from indexer.patches import WHOOSH_LOAD_CHARS, posting_positions
+from indexer.patches import posting_positions
 from indexer.search import SearchRequest
 from indexer.searching import WhooshSearch
+from indexer.storedfields import stored
 from indexer.story import Story
+from tests.test_build_path import chain_occurrences  # Whoosh's filter chain, token by token
 from tests.test_fastscore import assert_same_answer, story  # random stories of few words: many ties
 
 # Stories where the words of "crude oil" stand apart, reversed, or side by side.
@@ -108,8 +110,9 @@ def test_phrase_search_results_are_whooshs_bit_for_bit(index, text, options):
 
 
 @pytest.mark.parametrize("text", ["oil", "crude oil gold", '"crude oil"', "japan OR export"])
-def test_character_spans_for_snippets_are_whooshs(index, text):
-    """patches._load_chars (the spans of the shown hits) against Whoosh's own."""
+def test_character_spans_for_snippets_are_the_analyzers(index, text):
+    """patches._load_chars (the spans of the shown hits, from the stored text) against
+    what Whoosh's analyzer chain gives each matched word of each hit when indexing."""
     with closing(WhooshSearch(index, result_cache_size=0)) as backend:
         s = backend.searcher()
         q = backend._plan(backend._pool.reading(), SearchRequest(text)).everything
@@ -117,10 +120,12 @@ def test_character_spans_for_snippets_are_whooshs(index, text):
         last_offset = list(s.leaf_searchers())[-1][1]
         assert max(d for _, d in results.top_n) >= last_offset  # hits in both segments
         for fieldname in ("body", "title"):
-            words = {s.schema[fieldname].from_bytes(t) for f, t in results.matched_terms() if f == fieldname}
-            to_bytes = s.schema[fieldname].to_bytes
-            WHOOSH_LOAD_CHARS(results, fieldname, words, to_bytes)
-            expected = results._char_cache.pop(fieldname)
-            Highlighter._load_chars(results, fieldname, words, to_bytes)
-            assert results._char_cache[fieldname] == expected
-            assert any(expected.values())
+            field = s.schema[fieldname]
+            words = {field.from_bytes(t) for f, t in results.matched_terms() if f == fieldname}
+            Highlighter._load_chars(results, fieldname, words, field.to_bytes)
+            cache = results._char_cache[fieldname]
+            for _, docnum in results.top_n:
+                chain = chain_occurrences(stored(s).of(docnum)[fieldname])
+                matched = {w for w in words if docnum in results.termdocs[(fieldname, field.to_bytes(w))]}
+                assert cache[docnum] == {w: chain[w] for w in matched}
+            assert any(cache[d] for _, d in results.top_n)

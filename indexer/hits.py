@@ -14,6 +14,7 @@ from whoosh import highlight, query
 
 from .collapse import ClusterColumn
 from .index import story_from_fields
+from .patches import offer_stored_text
 from .search import Hit
 from .story import Story
 
@@ -59,6 +60,8 @@ def make_hit(
 ) -> Hit:
     """A Whoosh hit as a Hit, its snippet marked (`highlight`) and its body kept (`body`)."""
     fields = hit.fields()
+    if highlight:
+        offer_stored_text(hit, "body", fields.get("body", ""))
     snippet = hit.highlights("body", top=SNIPPET_FRAGMENTS) if highlight else ""
     when = fields.get("date")
     return Hit(

@@ -171,20 +171,20 @@ def term_spans(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, 
         word = words[i]
         if len(word) < 2 or word in _STOPS:
             continue
-        found = []
+        matched = []
         if word[:1] in initials and (term := _stem(word)) in wanted:
-            found.append((term, 0, len(word)))
+            matched.append((term, 0, len(word)))
         if _has_joiner(word):
             offset = 0
             for part in _split_compound(word):
                 offset = word.find(part, offset)
                 if part[:1] in initials and (term := _stem(part)) in wanted:
-                    found.append((term, offset, offset + len(part)))
+                    matched.append((term, offset, offset + len(part)))
                 offset += len(part)
-        if found:
+        if matched:
             offsets = offsets or list(accumulate(map(len, pieces)))  # offsets[2i]: word i's start
             start = offsets[2 * i]
-            for term, lo, hi in found:
+            for term, lo, hi in matched:
                 seen.setdefault(term, []).append((start + lo, start + hi))
     return seen
 

@@ -5,7 +5,6 @@ Imports whoosh; only indexer.index uses it.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator
@@ -144,57 +143,49 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
     return seen
 
 
-def term_occurrences(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int, int]]]:
-    """index_occurrences(text), for the terms in `wanted` only (a snippet's matched words).
+def term_spans(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int]]]:
+    """(start, end) of each occurrence of the terms in `wanted` (a snippet's matched
+    words), in text order: the spans `index_occurrences(text)` gives them.
 
-    A snippet needs a few words' spans; stemming and bookkeeping every word in a
-    Python loop was most of its cost. Here the words are found, filtered and stemmed
-    by C loops (findall, comprehensions, map) and only the wanted ones are located.
+    Snippets and marked paragraphs need spans, not positions, so the words are split
+    and stemmed by C loops (split, comprehensions) and only the wanted ones located;
+    a Python loop over every word, keeping its position, was most of a snippet's cost.
     """
     if not text.isascii():  # lower case can change lengths there: the exact loop
         found = index_occurrences(text)
-        return {w: found[w] for w in wanted if w in found}
+        return {w: [(start, end) for _, start, end in found[w]] for w in wanted if w in found}
     # ASCII: lower case keeps the tokens and offsets; split gives gap, word, gap, word, ...
     pieces = _SPLIT_RE.split(text.lower())
     words = pieces[1::2]
-    kept = [i for i, w in enumerate(words) if len(w) > 1 and w not in _STOPS]
-    kept_words = [words[i] for i in kept]
     # A Porter stem keeps its word's first letter (its rules rewrite suffixes only; true of
     # all 67,786 words and parts of Reuters-21578), so only words starting as a wanted
     # term starts are stemmed: a fresh process's stem cache is empty, and a stem is ~10 us.
     initials = {term[:1] for term in wanted}
-    # (term, kept word, part number (-1: the word itself), part offset, part length)
-    hits = [
-        (t, k, -1, 0, 0) for k, w in enumerate(kept_words) if w[:1] in initials and (t := _stem(w)) in wanted
-    ]
-    compounds: list[int] = []  # kept words with parts, and the positions added up to each
-    added: list[int] = []
-    shift = 0
-    for k in [k for k, w in enumerate(kept_words) if "-" in w or "." in w or "&" in w]:
-        word = kept_words[k]
-        parts = _split_compound(word)
-        offset = 0
-        for j, part in enumerate(parts):
-            offset = word.find(part, offset)
-            if part[:1] in initials and (term := _stem(part)) in wanted:
-                hits.append((term, k, j, offset, len(part)))
-            offset += len(part)
-        if parts:
-            shift += len(parts) - 1
-            compounds.append(k)
-            added.append(shift)
-    if not hits:
-        return {}
-    offsets = list(accumulate(map(len, pieces)))  # offsets[2i] is where word i starts
-    seen: dict[str, list[tuple[int, int, int]]] = {}
-    for term, k, j, offset, length in sorted(hits, key=lambda h: (h[1], h[2])):
-        before = bisect.bisect_left(compounds, k)
-        at = kept[0] + k + (added[before - 1] if before else 0)
-        start = offsets[2 * kept[k]]
-        end = start + len(kept_words[k])
-        if j >= 0:
-            at, start, end = at + j, start + offset, start + offset + length
-        seen.setdefault(term, []).append((at, start, end))
+    candidates = [i for i, w in enumerate(words) if w[:1] in initials]
+    compounds = [i for i, w in enumerate(words) if "-" in w or "." in w or "&" in w]  # COMPOUND_JOINERS
+    if compounds:
+        candidates = sorted({*candidates, *compounds})
+    seen: dict[str, list[tuple[int, int]]] = {}
+    offsets: list[int] = []
+    for i in candidates:
+        word = words[i]
+        if len(word) < 2 or word in _STOPS:
+            continue
+        matched = []
+        if word[:1] in initials and (term := _stem(word)) in wanted:
+            matched.append((term, 0, len(word)))
+        if _has_joiner(word):
+            offset = 0
+            for part in _split_compound(word):
+                offset = word.find(part, offset)
+                if part[:1] in initials and (term := _stem(part)) in wanted:
+                    matched.append((term, offset, offset + len(part)))
+                offset += len(part)
+        if matched:
+            offsets = offsets or list(accumulate(map(len, pieces)))  # offsets[2i]: word i's start
+            start = offsets[2 * i]
+            for term, lo, hi in matched:
+                seen.setdefault(term, []).append((start + lo, start + hi))
     return seen
 
 

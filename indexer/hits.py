@@ -14,6 +14,7 @@ from whoosh import highlight, query
 
 from .collapse import ClusterColumn
 from .index import story_from_fields
+from .patches import offer_stored_text
 from .search import Hit
 from .storedfields import hit_fields, stored
 from .story import Story
@@ -61,6 +62,8 @@ def make_hit(
     """A Whoosh hit as a Hit, its snippet marked (`highlight`) and its body kept (`body`)."""
     fields = hit_fields(hit)
     text = fields.get("body", "")
+    if highlight:
+        offer_stored_text(hit, "body", text)
     snippet = hit.highlights("body", text=text, top=SNIPPET_FRAGMENTS) if highlight and text else ""
     when = fields.get("date")
     return Hit(

@@ -183,21 +183,32 @@ def block_values(m, docs: list[int]) -> list[bytes]:  # type: ignore[no-untyped-
 
 
 class _StoredSpans(dict[int, dict[str, Any]]):
-    """docnum -> {matched word: its (position, start, end) list}, made when first asked
-    from the document's stored text, analysed as indexing analysed it."""
+    """docnum -> {matched word: its spans}, made when first asked from the document's
+    stored text, analysed as indexing analysed it. The spans come as Whoosh's
+    highlighter reads them, (position, start, end), the position None: neither its
+    fragmenter nor its scorer reads one, and working them out was half the cost."""
 
-    def __init__(self, searcher, fieldname: str, termdocs: dict[str, set[int]]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, results, fieldname: str, termdocs: dict[str, set[int]]) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
-        self.searcher, self.fieldname, self.termdocs = searcher, fieldname, termdocs
+        self.results, self.fieldname, self.termdocs = results, fieldname, termdocs
 
     def __missing__(self, docnum: int) -> dict[str, Any]:
-        from .analysis import term_occurrences  # (analysis imports the codec, which imports this)
+        from .analysis import term_spans  # (analysis imports the codec, which imports this)
 
-        text = stored(self.searcher).of(docnum).get(self.fieldname) or ""
+        text = self.results.__dict__.get("_wire_texts", {}).pop((self.fieldname, docnum), None)
+        if text is None:
+            text = stored(self.results.searcher).of(docnum).get(self.fieldname) or ""
         words = [word for word, docs in self.termdocs.items() if docnum in docs]
-        spans = term_occurrences(text, frozenset(words)) if text and words else {}
+        found = term_spans(text, frozenset(words)) if text and words else {}
+        spans = {word: [(None, start, end) for start, end in pairs] for word, pairs in found.items()}
         self[docnum] = spans
         return spans
+
+
+def offer_stored_text(hit, fieldname: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Give the highlighter a hit's stored text already read, so that its spans do not
+    read the stored fields a second time (a story's whole record, unpickled)."""
+    hit.results.__dict__.setdefault("_wire_texts", {})[(fieldname, hit.docnum)] = text
 
 
 @staticmethod  # type: ignore[misc]
@@ -205,11 +216,11 @@ def _load_chars(results, fieldname, texts, to_bytes):  # type: ignore[no-untyped
     """Highlighter._load_chars: each matched word's character spans in a shown hit.
 
     The postings hold positions only (analysis.StoryPositions); the spans of a hit
-    are those `index_occurrences` gives for its stored text, the same (position,
-    start, end) as indexing, worked out for the hits a snippet is asked for.
+    are those `index_occurrences` gives for its stored text, worked out for the hits
+    a snippet is asked for.
     """
     termdocs = {text: set(results.termdocs[(fieldname, to_bytes(text))]) for text in texts}
-    results._char_cache[fieldname] = _StoredSpans(results.searcher, fieldname, termdocs)
+    results._char_cache[fieldname] = _StoredSpans(results, fieldname, termdocs)
 
 
 def _can_load_chars(self, results, fieldname):  # type: ignore[no-untyped-def]

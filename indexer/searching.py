@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import query
 from whoosh.util.times import long_to_datetime
 
-from .analysis import term_occurrences
+from .analysis import term_spans
 from .collapse import ClusterColumn, collapse_docs
 from .docsets import Columns, apply_filters, facet_counts, highlight_terms, match_set, record_matched_terms
 from .fastscore import PostingArrays
@@ -392,8 +392,8 @@ class WhooshSearch:
             return []
         s = r.searcher
         words = [s.schema[f].from_bytes(b) for f, b in highlight_terms(s, plan.everything, ("body",))]
-        found = term_occurrences(body, frozenset(words))
-        return [(start, end) for word in words for _, start, end in found.get(word, ())]
+        found = term_spans(body, frozenset(words))
+        return [span for word in words for span in found.get(word, ())]
 
     def more_like_this(self, story_id: str, limit: int = 5) -> list[Hit]:
         s = self.searcher()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import index_occurrences, story_analyzer, term_occurrences
+from indexer.analysis import index_occurrences, story_analyzer, term_spans
 from indexer.chrome import ChromeLines
 from indexer.ingest import iter_corpus_stories, iter_story_texts, parsed_corpus
 from indexer.story import Story
@@ -41,12 +41,13 @@ def test_fused_analysis_yields_the_chains_terms_positions_and_offsets(text):
 
 
 @pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in FIXTURE_TEXTS] + TRICKY)
-def test_a_few_terms_occurrences_are_the_chains(text):
-    """term_occurrences (snippets: the matched words' spans) against the filter chain."""
+def test_a_few_terms_spans_are_the_chains(text):
+    """term_spans (snippets: the matched words' spans) against the filter chain, in its order."""
     chain = chain_occurrences(text)
     terms = sorted(chain)
     for wanted in (set(terms), set(terms[::3]), set(terms[1:2]) | {"nosuchterm"}, set()):
-        assert term_occurrences(text, frozenset(wanted)) == {t: chain[t] for t in wanted if t in chain}
+        spans = {t: [(start, end) for _, start, end in chain[t]] for t in wanted if t in chain}
+        assert term_spans(text, frozenset(wanted)) == spans
 
 
 def test_fused_analysis_can_tell_a_difference():

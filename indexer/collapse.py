@@ -27,6 +27,8 @@ class ClusterColumn:
     sizes: tuple[Counter[str], ...]
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     leads: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    numbers: dict[str, int] = field(default_factory=dict)  # cluster id -> its code
+    deleted: frozenset[int] = frozenset()  # documents a later write deleted
 
     @classmethod
     def read(cls, reader, cache: SegmentColumns | None = None) -> ClusterColumn:  # type: ignore[no-untyped-def]
@@ -49,7 +51,21 @@ class ClusterColumn:
         codes = np.fromiter(
             (numbers.setdefault(c, len(numbers) - 1) for c in cluster), np.int64, len(cluster)
         )
-        return cls(cluster, lead, sizes, codes, np.array([bool(v) for v in lead], dtype=bool))
+        deleted = (
+            frozenset(d + offset for sub, offset in reader.leaf_readers() for d in sub.deleted_docs_set)
+            if reader.has_deletions()
+            else frozenset()
+        )
+        leads = np.array([bool(v) for v in lead], dtype=bool)
+        return cls(cluster, lead, sizes, codes, leads, numbers, deleted)
+
+    def members(self, cluster: str) -> list[int]:
+        """The live documents of a cluster, in document order (from the column: the
+        cluster id is not an indexed term)."""
+        code = self.numbers.get(cluster, -1) if cluster else -1
+        if code < 0:
+            return []
+        return [d for d in np.flatnonzero(self.codes == code).tolist() if d not in self.deleted]
 
     def copies(self, docnum: int) -> int:
         """Stories in this document's cluster (1 for a story carried once)."""

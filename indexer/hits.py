@@ -10,7 +10,7 @@ import datetime as dt
 import html
 from typing import Any
 
-from whoosh import highlight, query
+from whoosh import highlight
 
 from .collapse import ClusterColumn
 from .index import story_from_fields
@@ -85,18 +85,17 @@ def make_hit(
     )
 
 
-def cluster_members(s: Any, cluster: str) -> list[Story]:
+def cluster_members(s: Any, cluster: str, clusters: ClusterColumn) -> list[Story]:
     """Every story of a cluster, the lead copy first, then by date."""
-    docs = sorted(s.docs_for_query(query.Term("cluster", cluster))) if "cluster" in s.schema else []
-    members = [story_from_fields(stored(s).of(d)) for d in docs]
+    members = [story_from_fields(stored(s).of(d)) for d in clusters.members(cluster)]
     members.sort(key=lambda m: (m.id != cluster, m.date or dt.date.max, m.id))
     return members
 
 
-def with_outlets(s: Any, hit: Hit) -> Hit:
+def with_outlets(s: Any, hit: Hit, clusters: ClusterColumn) -> Hit:
     """The hit with the sources of its cluster's copies, the lead copy's first."""
     if hit.copies < 2:
         return hit
-    members = cluster_members(s, hit.cluster)
+    members = cluster_members(s, hit.cluster, clusters)
     outlets = tuple(dict.fromkeys(m.source or m.agency or m.id for m in members))
     return dataclasses.replace(hit, outlets=outlets)

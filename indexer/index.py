@@ -68,6 +68,17 @@ BUILD_PROCS = min(2, os.cpu_count() or 1)
 SMALL_BUILD = 5000
 
 
+class ColumnID(ID):
+    """An ID kept only as a column, not as an indexed term.
+
+    A story's cluster id is read from the column (collapsing, a cluster's members),
+    never searched for: as a term each cluster cost a term-table entry and a posting
+    list, 2.5 MB of a 50.8 MB index at 21,577 stories.
+    """
+
+    indexed = False
+
+
 def make_schema() -> Schema:
     """Fields: stemmed text, facet columns, a unique id, and the stored record (storedfields.py)."""
     text = story_analyzer()
@@ -88,7 +99,7 @@ def make_schema() -> Schema:
         place_facet=ID(sortable=True),
         # syndicated copies: the lead copy's id (a column, so results collapse without
         # reading stories) and the agency an uncredited copy reproduces (filterable)
-        cluster=ID(sortable=True),
+        cluster=ColumnID(sortable=True),
         cluster_lead=ID(sortable=True),
         agency_inferred=TEXT(analyzer=keyword_analyzer()),
         # what is shown (every field of storedfields.RECORD_FIELDS), one compressed record

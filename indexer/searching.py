@@ -190,7 +190,7 @@ class WhooshSearch:
         if time.perf_counter() - started > MAX_SEARCH_SECONDS / 2:
             notice = TOO_LONG_NOTICE
         start = (request.page - 1) * request.pagelen
-        hits = [with_outlets(s, make_hit(hit, clusters=clusters)) for hit in ranked[start:need]]
+        hits = [with_outlets(s, make_hit(hit, clusters=clusters), clusters) for hit in ranked[start:need]]
         sizes: dict[str, int] = {}
         timeline = self._timeline_of(r, allowed) if request.timeline and allowed else None
         return SearchResults(
@@ -359,11 +359,13 @@ class WhooshSearch:
 
     def story_copies(self, story_id: str) -> list[Story]:
         """Every story of this story's cluster, the lead copy first, then by date."""
-        s = self.searcher()
+        r = self._pool.reading()
+        s = r.searcher
         fields = stored(s).document(id=story_id)
         if not fields or story_id.startswith(LEXICON_ID_PREFIX):
             return []
-        return cluster_members(s, fields.get("cluster") or story_id) or [story_from_fields(fields)]
+        members = cluster_members(s, fields.get("cluster") or story_id, self._clusters(r))
+        return members or [story_from_fields(fields)]
 
     def get_story(self, story_id: str) -> Story | None:
         if story_id.startswith(LEXICON_ID_PREFIX):

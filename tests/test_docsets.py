@@ -15,6 +15,7 @@ from indexer.fastscore import PostingArrays
 from indexer.index import add_to_index, build_index, index_lock
 from indexer.search import FACET_FIELDS, SearchRequest
 from indexer.searching import WhooshSearch
+from indexer.storedfields import stored
 from tests.test_fastscore import story
 
 
@@ -132,3 +133,19 @@ def test_match_sets_from_arrays_are_whooshs(index):
             query.And([query.Term("body", "oil"), query.Not(query.Term("body", "gold"))]),
         ):
             assert match_set(s, q, arrays=PostingArrays()) == set(s.docs_for_query(q)), q
+
+
+def test_cluster_members_come_from_the_column_without_deleted_copies(index):
+    with closing(WhooshSearch(index, result_cache_size=0)) as backend:
+        s = backend.searcher()
+        reader = s.reader()
+        assert reader.has_deletions()  # replaced stories left deleted copies
+        col = ClusterColumn.read(reader)
+        records = stored(s)
+        expected: dict[str, list[int]] = {}
+        for d in range(s.doc_count_all()):
+            if not reader.is_deleted(d) and col.cluster[d]:
+                expected.setdefault(records.of(d)["cluster"], []).append(d)
+        assert max(map(len, expected.values())) > 1
+        assert {c: col.members(c) for c in expected} == expected
+        assert col.members("no such cluster") == [] and col.members("") == []

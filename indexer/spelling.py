@@ -49,17 +49,24 @@ def rank_candidates(typed: str, candidates: list[str], limit: int = 3) -> list[s
     return [word for _, word in ranked[:limit]]
 
 
-# Letters a vocabulary's letter counts tell apart; any other character counts as one more.
+# Letters a vocabulary's letter counts tell apart (a-z, contiguous code points); any
+# other character counts as one more, in the last column.
 COUNTED_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_LETTER_COLUMN = {c: i for i, c in enumerate(COUNTED_LETTERS)}
+_COLUMNS = len(COUNTED_LETTERS) + 1
 
 
-def letter_counts(word: str) -> np.ndarray:
-    """How often each of COUNTED_LETTERS (and, last, anything else) occurs in `word`."""
-    counts = np.zeros(len(COUNTED_LETTERS) + 1, dtype=np.int16)
-    for c in word:
-        counts[_LETTER_COLUMN.get(c, len(COUNTED_LETTERS))] += 1
-    return counts
+def letter_counts(words: Sequence[str]) -> np.ndarray:
+    """How often each of COUNTED_LETTERS (and, last, anything else) occurs in each
+    word: a row a word, counted in numpy over the words' code points (a Python loop
+    over the letters of 42,565 words took 116 ms)."""
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    points = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    first = ord(COUNTED_LETTERS[0])
+    counted = (points >= first) & (points < first + len(COUNTED_LETTERS))
+    column = np.where(counted, points - first, _COLUMNS - 1)
+    cells = np.repeat(np.arange(len(words)), lengths) * _COLUMNS + column
+    counts = np.bincount(cells, minlength=len(words) * _COLUMNS)
+    return counts.reshape(len(words), _COLUMNS).astype(np.int16)
 
 
 @dataclass(frozen=True)
@@ -78,9 +85,7 @@ class Vocabulary:
         lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
         places = np.argsort(lengths, kind="stable")
         by_length = [words[i] for i in places.tolist()]
-        counts = np.zeros((len(words), len(COUNTED_LETTERS) + 1), dtype=np.int16)
-        for row, word in enumerate(by_length):
-            counts[row] = letter_counts(word)
+        counts = letter_counts(by_length)
         longest = int(lengths.max(initial=0))
         starts = np.searchsorted(lengths[places], np.arange(longest + 2))
         return cls(words, by_length, places, starts, counts)
@@ -95,7 +100,7 @@ class Vocabulary:
         top = len(self.starts) - 1
         lo = self.starts[min(max(len(typed) - maxdist, 0), top)]
         hi = self.starts[min(len(typed) + maxdist + 1, top)]
-        diff = np.abs(self.counts[lo:hi] - letter_counts(typed)).sum(axis=1)
+        diff = np.abs(self.counts[lo:hi] - letter_counts([typed])[0]).sum(axis=1)
         rows = np.flatnonzero(diff <= 2 * maxdist) + lo
         return [self.by_length[i] for i in rows.tolist()], self.places[rows]
 
@@ -107,7 +112,7 @@ def close_words(typed: str, vocabulary: Vocabulary, *, limit: int, maxdist: int 
     rapidfuzz compares in C, where Whoosh's corrector walked the lexicon in Python
     for 2-7 s a word (and 23 s for a 400-letter one); comparing only the words
     whose length and letters allow it (`Vocabulary.near`) cut 7.3 ms over 42,565
-    words to under 1 ms. Words longer than any real one get no candidates.
+    words to 2.3 ms. Words longer than any real one get no candidates.
     """
     if len(typed) > MAX_SPELL_WORD_CHARS:
         return []

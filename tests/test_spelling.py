@@ -66,5 +66,7 @@ def test_an_empty_vocabulary_has_no_close_words():
 
 
 def test_letter_counts_count_other_characters_together():
-    counts = letter_counts("aéb-a")
-    assert counts[0] == 2 and counts[1] == 1 and counts[-1] == 2 and counts.sum() == 5
+    counts = letter_counts(["aéb-a", "", "zz"])
+    assert counts[0, 0] == 2 and counts[0, 1] == 1 and counts[0, -1] == 2 and counts[0].sum() == 5
+    assert counts[1].sum() == 0 and counts[2, 25] == 2 and counts[2].sum() == 2
+    assert letter_counts([]).shape == (0, 27)

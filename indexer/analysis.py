@@ -212,9 +212,9 @@ _FAST = story_analyzer()
 class StoryPositions(Positions):
     """The title and body format: each posting's positions as varint deltas, no character spans.
 
-    Snippets get the spans of the shown hits from `index_occurrences` over the stored
-    text (patches._load_chars), the same (position, start, end) as indexing, so the
-    postings need not carry them. Story text is analysed through `index_occurrences`
+    Snippets get the spans of the shown hits from `term_spans` over the stored text
+    (patches._load_chars), the same spans as indexing, so the postings need not
+    carry them. Story text is analysed through `index_occurrences`
     when the analyzer is `story_analyzer()`.
     """
 

@@ -11,7 +11,6 @@ segment stores and the index's files are segments.py's.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import time
 from collections.abc import Iterator
@@ -31,18 +30,6 @@ from whoosh.scoring import BM25FScorer  # noqa: E402
 from whoosh.searching import TimeLimit  # noqa: E402
 
 from .storedfields import stored, stores_text  # noqa: E402
-
-
-def _read_ids(self):  # type: ignore[no-untyped-def]
-    """W3LeafMatcher._read_ids with the id deltas summed by itertools.accumulate
-    (in C), where Whoosh's delta_decode generator made a Python step of each id."""
-    if self._data is None:
-        self._read_data()
-    ids = self._data[0]
-    self._ids = ids if self._byteids else tuple(itertools.accumulate(ids))
-
-
-W3LeafMatcher._read_ids = _read_ids
 
 # Term infos one segment's terms reader remembers; past this it starts again (a
 # query asks for a few dozen, an entry is ~250 bytes).

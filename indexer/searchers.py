@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whoosh.index import EmptyIndexError
 from whoosh.qparser import MultifieldParser
 
 from .index import current_generation, open_index
@@ -86,14 +87,22 @@ class SearcherPool:
         generation = self._current_generation()
         local = self._local
         s = getattr(local, "searcher", None)
-        if s is None or getattr(local, "generation", None) is not generation or not s.up_to_date():
-            if s is not None:
-                self._discard(s)
+        if s is not None and getattr(local, "generation", None) is generation and s.up_to_date():
+            return Reading(s, generation)
+        if s is not None:
+            # forgotten first: were the open below to fail, the thread would keep a closed
+            # searcher and fail every later request on closing it again
+            local.searcher = None
+            self._discard(s)
+        try:
             s = generation.ix.searcher(weighting=self._weighting)
-            with self._lock:
-                self._open.add(s)
-            local.searcher, local.generation = s, generation
-        return Reading(s, local.generation)
+        except EmptyIndexError:  # a later reindex removed this generation meanwhile
+            generation = self._current_generation()
+            s = generation.ix.searcher(weighting=self._weighting)
+        with self._lock:
+            self._open.add(s)
+        local.searcher, local.generation = s, generation
+        return Reading(s, generation)
 
     def _discard(self, s: Any) -> None:
         with self._lock:

@@ -143,6 +143,58 @@ def index_occurrences(text: str) -> dict[str, list[tuple[int, int, int]]]:
     return seen
 
 
+def index_positions(text: str) -> dict[str, list[int]]:
+    """The positions of every term `index_occurrences(text)` gives, in its order.
+
+    Indexing keeps positions only (StoryPositions), so ASCII text, whose lower case
+    keeps every token, is split and stemmed by C loops (findall, map over the stem
+    cache); positions are the first kept word's index plus the rank of each kept
+    word, as the stop filter renumbers them, shifted after a compound's parts.
+    """
+    if not text.isascii():
+        return {term: [o[0] for o in found] for term, found in index_occurrences(text).items()}
+    words = _TOKEN_RE.findall(text.lower())
+    kept = [w for w in words if len(w) > 1 and w not in _STOPS]
+    if not kept:
+        return {}
+    first = words.index(kept[0])  # an earlier copy of that word would have been kept
+    stems = list(map(_stem, kept))
+    seen: dict[str, list[int]] = defaultdict(list)
+    # a word with a joiner is never alphanumeric (isalnum: one C call, no regex a word)
+    compounds = {j for j, w in enumerate(kept) if not w.isalnum() and _has_joiner(w)}
+    if not compounds:
+        for at, term in enumerate(stems, first):
+            seen[term].append(at)
+        return seen
+    shift = 0
+    for j, term in enumerate(stems):
+        at = first + j + shift
+        seen[term].append(at)
+        if j in compounds:
+            parts = _split_compound(kept[j])
+            for k, part in enumerate(parts):
+                seen[_stem(part)].append(at + k)
+            if parts:
+                shift += len(parts) - 1
+    return seen
+
+
+def story_values(text: str, boost: float) -> list[tuple[str, int, float, bytes]]:
+    """(term, frequency, weight, value) a term of a story field: StoryPositions'
+    word_values at index time, as one list."""
+    single = _ONE_POSITION
+    values = []
+    for term, positions in index_positions(text).items():
+        n = len(positions)
+        if n == 1 and positions[0] < len(single):
+            value = single[positions[0]]
+        else:
+            value = encode_varints([b - a for a, b in zip([0, *positions], positions, strict=False)])
+        # the chain sums a boost of 1.0 an occurrence: the same float
+        values.append((term, n, float(n) * boost, value))
+    return values
+
+
 def term_spans(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int]]]:
     """(start, end) of each occurrence of the terms in `wanted` (a snippet's matched
     words), in text order: the spans `index_occurrences(text)` gives them.
@@ -206,6 +258,8 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _SPLIT_RE = re.compile(f"({TOKEN_PATTERN})")
 _has_joiner = re.compile(f"[{re.escape(COMPOUND_JOINERS)}]").search
 _STOPS = INDEX_STOP_WORDS
+# a term's value when it occurs once, at a position below this (most postings of a story)
+_ONE_POSITION = [encode_varints([at]) for at in range(4096)]
 _FAST = story_analyzer()
 
 
@@ -214,8 +268,8 @@ class StoryPositions(Positions):
 
     Snippets get the spans of the shown hits from `term_spans` over the stored text
     (patches._load_chars), the same spans as indexing, so the postings need not
-    carry them. Story text is analysed through `index_occurrences`
-    when the analyzer is `story_analyzer()`.
+    carry them. Story text is analysed through `index_positions` when the
+    analyzer is `story_analyzer()`.
     """
 
     VARINT_POSITIONS = True  # patches.posting_positions decodes these values in numpy
@@ -224,15 +278,14 @@ class StoryPositions(Positions):
         if kwargs.get("mode") != "index" or not isinstance(value, str) or not _is_story_analyzer(analyzer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        boost = self.field_boost
-        for term, occurrences in index_occurrences(value).items():
-            # the chain sums a boost of 1.0 per occurrence: the same float
-            yield (
-                term,
-                len(occurrences),
-                float(len(occurrences)) * boost,
-                self.encode([o[0] for o in occurrences]),
-            )
+        yield from story_values(value, self.field_boost)
+
+    def postings(self, value, analyzer):  # type: ignore[no-untyped-def]
+        """FieldType.index(value) as a list, or None where word_values would not take
+        the fast path (the bulk writer's shortcut past two generators a posting)."""
+        if not isinstance(value, str) or not _is_story_analyzer(analyzer):
+            return None
+        return [(t.encode("utf-8"), n, w, v) for t, n, w, v in story_values(value, self.field_boost)]
 
     def encode(self, poslist):  # type: ignore[no-untyped-def]
         return encode_varints([b - a for a, b in zip([0, *poslist], poslist, strict=False)])

@@ -241,7 +241,11 @@ class BulkSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    freq = self.pool.add_field(fieldname, docnum, field.index(value), boost)
+                    fast = getattr(field.format, "postings", None)
+                    items = fast(value, field.analyzer) if fast else None
+                    if items is None:
+                        items = field.index(value)
+                    freq = self.pool.add_field(fieldname, docnum, items, boost)
                     length = freq if field.scorable else 0
                 stored = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)

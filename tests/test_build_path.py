@@ -7,8 +7,16 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from whoosh.formats import Positions
 
-from indexer.analysis import index_occurrences, story_analyzer, term_spans
+from indexer.analysis import (
+    StoryPositions,
+    index_occurrences,
+    index_positions,
+    story_analyzer,
+    story_values,
+    term_spans,
+)
 from indexer.chrome import ChromeLines
 from indexer.ingest import iter_corpus_stories, iter_story_texts, parsed_corpus
 from indexer.story import Story
@@ -23,6 +31,9 @@ TRICKY = [
     "İstanbul ﬁ-les STRASSE-ß Ǆ-Ǆ",  # lower case changes the length
     "BANK-OF-THE-WEST's re-re-elected 1,000-a-share 3.5-pct",
     "words  spaced\tby\nwhitespace and--dashes -- and ... dots.",
+    "the a of x-ray first: the stop words and single letters before the first kept word",
+    "snake_case under_score_words a-b x.y.z q&a of-the-year 4-3 2.5%-stake",
+    "re-re-elected the re-re-elected; U.S. U.S.A. and-or the-the",
 ]
 
 
@@ -48,6 +59,26 @@ def test_a_few_terms_spans_are_the_chains(text):
     for wanted in (set(terms), set(terms[::3]), set(terms[1:2]) | {"nosuchterm"}, set()):
         spans = {t: [(start, end) for _, start, end in chain[t]] for t in wanted if t in chain}
         assert term_spans(text, frozenset(wanted)) == spans
+
+
+@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in FIXTURE_TEXTS] + TRICKY)
+def test_index_positions_are_the_chains_positions(text):
+    """The split-and-map path (ASCII) and the exact loop (other text) against the chain."""
+    chain = chain_occurrences(text)
+    assert index_positions(text) == {term: [o[0] for o in found] for term, found in chain.items()}
+    assert list(index_positions(text)) == list(chain)  # and terms in the chain's order
+
+
+@pytest.mark.parametrize("text", [p.read_text(encoding="utf-8") for p in FIXTURE_TEXTS] + TRICKY)
+def test_story_values_are_what_whooshs_positions_format_yields(text):
+    """Frequencies, weights with a field boost, and varint values, as Whoosh's own
+    Positions.word_values gives them through the filter chain and StoryPositions.encode."""
+    fmt = StoryPositions(field_boost=2.5)
+    chain = sorted(Positions.word_values(fmt, text, story_analyzer(), mode="index"))
+    assert sorted(story_values(text, 2.5)) == chain
+    assert sorted(fmt.postings(text, story_analyzer())) == sorted(
+        (term.encode("utf-8"), n, weight, value) for term, n, weight, value in chain
+    )
 
 
 def test_fused_analysis_can_tell_a_difference():

@@ -182,17 +182,18 @@ def index_positions(text: str) -> dict[str, list[int]]:
 def story_values(text: str, boost: float) -> list[tuple[str, int, float, bytes]]:
     """(term, frequency, weight, value) a term of a story field: StoryPositions'
     word_values at index time, as one list."""
-    single = _ONE_POSITION
-    values = []
-    for term, positions in index_positions(text).items():
-        n = len(positions)
-        if n == 1 and positions[0] < len(single):
-            value = single[positions[0]]
-        else:
-            value = encode_varints([b - a for a, b in zip([0, *positions], positions, strict=False)])
-        # the chain sums a boost of 1.0 an occurrence: the same float
-        values.append((term, n, float(n) * boost, value))
-    return values
+    # the chain sums a boost of 1.0 an occurrence: the same float
+    return [
+        (term, len(positions), float(len(positions)) * boost, encode_positions(positions))
+        for term, positions in index_positions(text).items()
+    ]
+
+
+def encode_positions(positions: list[int]) -> bytes:
+    """A StoryPositions value: the positions' deltas as varints."""
+    if len(positions) == 1 and positions[0] < len(_ONE_POSITION):
+        return _ONE_POSITION[positions[0]]  # most terms of a story occur once
+    return encode_varints([b - a for a, b in zip([0, *positions], positions, strict=False)])
 
 
 def term_spans(text: str, wanted: Collection[str]) -> dict[str, list[tuple[int, int]]]:
@@ -258,7 +259,7 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _SPLIT_RE = re.compile(f"({TOKEN_PATTERN})")
 _has_joiner = re.compile(f"[{re.escape(COMPOUND_JOINERS)}]").search
 _STOPS = INDEX_STOP_WORDS
-# a term's value when it occurs once, at a position below this (most postings of a story)
+# encode_positions' values for one position below 4096, built once
 _ONE_POSITION = [encode_varints([at]) for at in range(4096)]
 _FAST = story_analyzer()
 
@@ -288,7 +289,7 @@ class StoryPositions(Positions):
         return [(t.encode("utf-8"), n, w, v) for t, n, w, v in story_values(value, self.field_boost)]
 
     def encode(self, poslist):  # type: ignore[no-untyped-def]
-        return encode_varints([b - a for a, b in zip([0, *poslist], poslist, strict=False)])
+        return encode_positions(poslist)
 
     def decode_positions(self, valuestring):  # type: ignore[no-untyped-def]
         deltas = decode_varints(valuestring, count_varints(valuestring))[0]
